@@ -1,0 +1,66 @@
+"""The ``perf-excel`` command: parses arguments, runs one command, renders errors once.
+
+Each command lives in its own module ``perf_excel.cli_<name>`` exposing
+``register(subparsers)``, which adds its parser and sets ``func`` (args -> exit code).
+Errors derived from :class:`PerfExcelError` are printed here, in Chinese, with their
+exit code; nothing else reaches the user as a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from .errors import PerfExcelError, UsageError
+
+__all__ = ["main"]
+
+#: Modules that add commands, in the order ``--help`` lists them.
+COMMAND_MODULES: tuple[str, ...] = (
+    "perf_excel.cli_score",
+)
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with usage errors raised (exit code 2) instead of printed and exited."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise UsageError(f"用法错误：{message}\n{self.format_usage().strip()}")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="perf-excel", description="绩效考核：计分、排名、评定等次并生成通报。")
+    sub = parser.add_subparsers(dest="command", parser_class=_Parser, metavar="命令")
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit code (0 ok, 1 bad input, 2 usage)."""
+    for stream in (sys.stdout, sys.stderr):
+        # Chinese text must not crash a GBK or ASCII console.
+        if hasattr(stream, "reconfigure"):
+            try:
+                stream.reconfigure(errors="replace")
+            except (ValueError, OSError):
+                pass
+    try:
+        parser = build_parser()
+        args = parser.parse_args(argv)
+        if not getattr(args, "func", None):
+            parser.print_help()
+            return 2
+        return int(args.func(args) or 0)
+    except PerfExcelError as exc:
+        print(str(exc), file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("已中断。", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

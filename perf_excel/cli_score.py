@@ -1,0 +1,75 @@
+"""``perf-excel check`` and ``perf-excel score``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from .assess import assess
+from .build import build_scheme
+from .errors import InputError
+from .workbook import read_tables, read_workbook
+
+__all__ = ["register", "run_check", "run_score"]
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("check", help="检查工作簿，列出全部问题及其单元格")
+    p.add_argument("workbook", help="考核工作簿（.xlsx/.xlsm）")
+    p.set_defaults(func=run_check)
+
+    p = sub.add_parser("score", help="计分、排名、评定等次")
+    p.add_argument("workbook", help="考核工作簿（.xlsx/.xlsm）")
+    p.add_argument("-o", "--output", help="写出结果工作簿（.xlsx）；源工作簿不会被修改")
+    p.add_argument("--json", action="store_true", help="以 JSON 输出结果到标准输出")
+    p.set_defaults(func=run_score)
+
+
+def run_check(args: argparse.Namespace) -> int:
+    path = Path(args.workbook)
+    scheme, _, problems = build_scheme(read_tables(path), file=path.name)
+    errors = [p for p in problems if p.is_error]
+    warnings = [p for p in problems if not p.is_error]
+    for p in errors:
+        print(f"错误  {p}")
+    for p in warnings:
+        print(f"警告  {p}")
+    if errors:
+        print(f"{path.name}：发现 {len(errors)} 个错误、{len(warnings)} 个警告。", file=sys.stderr)
+        return 1
+    print(f"{path.name}：检查通过（{len(scheme.units)} 个单位，{len(scheme.indicators)} 项指标，{len(warnings)} 个警告）。")
+    return 0
+
+
+def run_score(args: argparse.Namespace) -> int:
+    path = Path(args.workbook)
+    scheme, dataset, warnings = read_workbook(path)
+    try:
+        results = assess(scheme, dataset)
+    except InputError as exc:
+        raise exc.with_file(path.name) from None
+    for w in (*warnings, *results.warnings):
+        print(f"警告  {w.with_file(path.name)}", file=sys.stderr)
+    if args.output:
+        from .writer import write_results
+
+        out = write_results(results, args.output)
+        print(f"结果已写入：{out}", file=sys.stderr if args.json else sys.stdout)
+    if args.json:
+        json.dump(results.to_records(), sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+    elif not args.output:
+        _print_table(results)
+    return 0
+
+
+def _print_table(results) -> None:
+    t = results.table
+    for cat in results.scheme.categories:
+        print(f"【{cat}】")
+        sub = t[t["category"] == cat].sort_values(["rank"], kind="stable")
+        for code, r in sub.iterrows():
+            veto = "  否决" if r["vetoed"] else ""
+            print(f"  {int(r['rank']):>3}  {code:<8} {r['name']:<16} {r['total']:>7.2f}  {r['grade']}{veto}")

@@ -1,0 +1,175 @@
+"""Writing results workbooks (结果 and 计分明细) with openpyxl.
+
+Outputs are written to a temporary file in the target folder and then moved into
+place, so a crash never leaves a half-written workbook. Text that came from the input
+is always written as text, never as a formula (formula injection).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import tempfile
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.worksheet.worksheet import Worksheet
+
+from .assess import NOT_FOR_CATEGORY, Results
+from .errors import OutputError
+
+__all__ = ["atomic_path", "result_rows", "detail_rows", "write_results", "RESULT_SHEET", "DETAIL_SHEET"]
+
+RESULT_SHEET = "结果"
+DETAIL_SHEET = "计分明细"
+#: Beyond this many (unit, indicator) rows the detail sheet is written wide, without text.
+DETAIL_LONG_LIMIT = 1_000_000
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+_HEADER_FONT = Font(name="黑体", bold=True)
+_HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
+_THIN = Side(style="thin", color="808080")
+_BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
+
+
+def result_header(results: Results) -> list[str]:
+    dims = list(results.dimensions.columns)
+    return ["单位编码", "单位名称", "类别", *dims, "加减分", "总分", "类别排名", "等次", "否决", "说明"]
+
+
+def result_rows(results: Results) -> list[list[object]]:
+    """The 结果 sheet's rows (without header), in the order of 单位."""
+    dims = results.dimensions
+    rows = []
+    for code, r in results.table.iterrows():
+        dim_values = [_cell_number(dims.at[code, d]) for d in dims.columns]
+        rows.append(
+            [
+                code,
+                r["name"],
+                r["category"],
+                *dim_values,
+                _cell_number(r["adjustment"]),
+                float(r["total"]),
+                int(r["rank"]),
+                r["grade"],
+                "是" if r["vetoed"] else "",
+                results.total_explanation(code),
+            ]
+        )
+    return rows
+
+
+def detail_header() -> list[str]:
+    return ["单位编码", "单位名称", "类别", "维度", "指标编码", "指标名称", "分值", "实际值", "得分", "说明"]
+
+
+def detail_rows(results: Results) -> Iterable[list[object]]:
+    """The 计分明细 sheet's rows: one per unit and indicator that applies to it."""
+    values = results.data.values
+    for code, r in results.table.iterrows():
+        status = results.status.loc[code]
+        for ind in results.scheme.indicators:
+            if status[ind.code] == NOT_FOR_CATEGORY:
+                continue
+            texts = results.data.texts.get(ind.code)
+            if texts is not None:
+                actual = texts.get(code, "")
+            elif ind.code in values.columns:
+                actual = _cell_number(values.at[code, ind.code])
+            else:
+                actual = None
+            yield [
+                code,
+                r["name"],
+                r["category"],
+                ind.dimension,
+                ind.code,
+                ind.name,
+                ind.points,
+                actual,
+                _cell_number(results.scores.at[code, ind.code]),
+                results.explain(code, ind.code),
+            ]
+
+
+def _cell_number(value: object) -> float | None:
+    if value is None:
+        return None
+    v = float(value)
+    return None if math.isnan(v) else v
+
+
+def safe_cell(ws: Worksheet, value: object, font: Font | None = None) -> WriteOnlyCell:
+    """A write-only cell; text is always text, even when it starts with ``=``."""
+    cell = WriteOnlyCell(ws, value=value)
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        cell.data_type = "s"
+    if font is not None:
+        cell.font = font
+    return cell
+
+
+def _write_sheet(ws: Worksheet, header: Sequence[str], rows: Iterable[Sequence[object]], widths: Sequence[int]) -> None:
+    for j, w in enumerate(widths):
+        ws.column_dimensions[_letter(j)].width = w
+    ws.freeze_panes = "A2"
+    head = []
+    for h in header:
+        c = safe_cell(ws, h, _HEADER_FONT)
+        c.fill = _HEADER_FILL
+        c.border = _BORDER
+        c.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+        head.append(c)
+    ws.append(head)
+    for row in rows:
+        ws.append([safe_cell(ws, v) if isinstance(v, str) else v for v in row])
+
+
+def _letter(j: int) -> str:
+    from .tables import col_letter
+
+    return col_letter(j)
+
+
+def atomic_path(target: Path) -> Path:
+    """A temporary path beside ``target`` (same folder, so the final rename is atomic)."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=target.suffix + ".tmp", dir=target.parent)
+    os.close(fd)
+    return Path(tmp)
+
+
+def write_results(results: Results, path: str | os.PathLike) -> Path:
+    """Write 结果 and 计分明细 to a new workbook at ``path`` (replacing it atomically)."""
+    target = Path(path)
+    if target.suffix.lower() not in (".xlsx", ".xlsm"):
+        target = target.with_suffix(".xlsx")
+    if not target.parent.exists():
+        raise OutputError(f"{target}：输出文件夹不存在")
+    wb = Workbook(write_only=True)
+    header = result_header(results)
+    ws = wb.create_sheet(RESULT_SHEET)
+    widths = [12, 24, 12] + [10] * len(results.dimensions.columns) + [9, 9, 9, 8, 6, 60]
+    _write_sheet(ws, header, result_rows(results), widths)
+    n_detail = int((results.status.to_numpy() != NOT_FOR_CATEGORY).sum())
+    ws = wb.create_sheet(DETAIL_SHEET)
+    if n_detail <= DETAIL_LONG_LIMIT:
+        _write_sheet(ws, detail_header(), detail_rows(results), [12, 24, 12, 12, 10, 28, 7, 10, 9, 60])
+    else:
+        codes = [i.code for i in results.scheme.indicators]
+        rows = ([code, *(_cell_number(v) for v in row)] for code, row in zip(results.table.index, results.scores.to_numpy()))
+        _write_sheet(ws, ["单位编码", *codes], rows, [12] + [9] * len(codes))
+    tmp = atomic_path(target)
+    try:
+        wb.save(tmp)
+        os.replace(tmp, target)
+    except PermissionError:
+        tmp.unlink(missing_ok=True)
+        raise OutputError(f"{target.name}：文件被占用（可能正在 Excel 中打开），请关闭后重试；原文件未改动") from None
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise OutputError(f"{target.name}：无法写入（{exc.strerror or exc}）") from None
+    return target
