@@ -27,7 +27,7 @@ import pandas as pd
 
 from . import methods
 from .dataset import Dataset
-from .errors import ERROR, WARNING, InputError, Problem, quote
+from .errors import WARNING, InputError, Problem, quote
 from .model import Indicator, Scheme, Settings
 from .numbers import fmt2, fmt_num, round_half_up_array
 
@@ -292,6 +292,7 @@ def _check_parameters(scheme: Scheme) -> list[Problem]:
     """The parameter checks a hand-built scheme needs (workbooks are checked when read)."""
     problems = []
     for ind in scheme.indicators:
+
         def bad(column: str, message: str, ind: Indicator = ind) -> None:
             cell = ind.cell(column)
             sheet, _, ref = cell.partition("!")
@@ -387,7 +388,12 @@ def assess(scheme: Scheme, data: Dataset | pd.DataFrame) -> Results:
                 continue
             cell = data.cell(codes[k], ind.code)
             warnings.append(
-                Problem(f"单位 {quote(codes[k])} 的指标 {quote(ind.code)}（{ind.name}）未填报，计 0 分", data.sheet, cell, severity=WARNING)
+                Problem(
+                    f"单位 {quote(codes[k])} 的指标 {quote(ind.code)}（{ind.name}）未填报，计 0 分",
+                    data.sheet,
+                    cell,
+                    severity=WARNING,
+                )
             )
 
     applicable = status != NOT_FOR_CATEGORY
@@ -478,4 +484,3 @@ def _derive(scheme: Scheme, data: Dataset) -> Dataset:
     from .formula import derive_columns
 
     return derive_columns(derived, data)
-

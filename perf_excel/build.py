@@ -21,7 +21,6 @@ from . import methods
 from .dataset import Dataset
 from .errors import ERROR, WARNING, InputError, Problem, quote
 from .model import (
-    DEFAULT_GRADE_TABLE,
     METHOD_ALIASES,
     METHODS,
     NOT_APPLICABLE,
@@ -355,8 +354,11 @@ def _parse_settings(t: Table | None, c: _Collector, categories: set[str]) -> Set
     settings = Settings(**kw)
     for cat in (*settings.ratio_by_category, *settings.count_by_category):
         if categories and cat not in categories:
-            c.error(t.sheet, settings.cells.get("优秀比例") or settings.cells.get("优秀名额", ""),
-                    f"类别 {quote(cat)} 不在单位表中")
+            c.error(
+                t.sheet,
+                settings.cells.get("优秀比例") or settings.cells.get("优秀名额", ""),
+                f"类别 {quote(cat)} 不在单位表中",
+            )
     return settings
 
 
@@ -553,9 +555,9 @@ def _parse_indicator(t, i, cols, row, c: _Collector, categories, settings, seen)
             except ValueError as exc:
                 c.error(sheet, cell("区间"), f"定性折算 {quote(text)}：{exc}")
         kw["grade_table"] = table
-    for name, attr in (("合理下限", "plausible_min"), ("合理上限", "plausible_max")):
-        if cols[name] is not None:
-            kw[attr] = c.number(t, i, cols[name], name)
+    for column, attr in (("合理下限", "plausible_min"), ("合理上限", "plausible_max")):
+        if cols[column] is not None:
+            kw[attr] = c.number(t, i, cols[column], column)
     if sum(p.is_error for p in c.problems) > errors_before or method is None or points is None:
         return None
     cells = {name: t.cell(i, j) for name, j in cols.items() if j is not None}
@@ -619,7 +621,9 @@ def _parse_adjustments(t, c: _Collector, units) -> tuple[Adjustment, ...]:
         if pts < 0 and kind == "扣分":
             pts = -pts  # "-2" under 扣分 means 2 points off, the sign is redundant
         elif pts < 0:
-            c.error(t.sheet, t.cell(i, cols["分值"]), f"加分的分值 {quote(row['分值'])} 不能为负（扣分请选类型 “扣分”）")
+            c.error(
+                t.sheet, t.cell(i, cols["分值"]), f"加分的分值 {quote(row['分值'])} 不能为负（扣分请选类型 “扣分”）"
+            )
             ok = False
         if ok:
             out.append(Adjustment(code, kind, pts, _text(row["事由"]), f"{t.sheet}!{t.cell(i, cols['分值'])}"))
@@ -644,7 +648,9 @@ def _parse_corrections(t, c: _Collector, units, indicators) -> tuple[Correction,
         ok = _check_unit(t, i, cols["单位编码"], code, units, c)
         ind = _text(row["指标编码"])
         if ind and ind not in indicators:
-            c.error(t.sheet, t.cell(i, cols["指标编码"]), f"指标编码 {quote(ind)} 不在指标表中{_closest(ind, indicators)}")
+            c.error(
+                t.sheet, t.cell(i, cols["指标编码"]), f"指标编码 {quote(ind)} 不在指标表中{_closest(ind, indicators)}"
+            )
             ok = False
         coef = c.number(t, i, cols["系数"], "系数", required=True)
         if coef is not None and coef <= 0:
@@ -652,7 +658,11 @@ def _parse_corrections(t, c: _Collector, units, indicators) -> tuple[Correction,
             ok = False
         where = t.cell(i, cols["单位编码"])
         if (code, ind) in seen:
-            c.error(t.sheet, where, f"单位 {quote(code)} 的{('指标 ' + quote(ind)) if ind else '总分'}修正重复（已见于 {seen[(code, ind)]}）")
+            c.error(
+                t.sheet,
+                where,
+                f"单位 {quote(code)} 的{('指标 ' + quote(ind)) if ind else '总分'}修正重复（已见于 {seen[(code, ind)]}）",
+            )
             ok = False
         seen[(code, ind)] = where
         if ok and coef is not None:
@@ -661,12 +671,10 @@ def _parse_corrections(t, c: _Collector, units, indicators) -> tuple[Correction,
 
 
 # --- data ------------------------------------------------------------------------
-_KIND = np.frompyfunc(type, 1, 1)
+_IS_NUMBER = np.frompyfunc(lambda v: type(v) in (float, int), 1, 1)
 
 
-def _parse_data(
-    t: Table | None, c: _Collector, units: tuple[Unit, ...], indicators: tuple[Indicator, ...]
-) -> Dataset:
+def _parse_data(t: Table | None, c: _Collector, units: tuple[Unit, ...], indicators: tuple[Indicator, ...]) -> Dataset:
     unit_codes = [u.code for u in units]
     by_code = {i.code: i for i in indicators}
     empty = pd.DataFrame(index=pd.Index(unit_codes, dtype=object))
@@ -678,7 +686,6 @@ def _parse_data(
         return Dataset(empty, empty.astype(bool))
     unit_set = set(unit_codes)
     row_of: dict[str, int] = {}
-    order: list[int] = []
     seen: dict[str, str] = {}
     for i in t:
         code = _text(t.value(i, ucol))
@@ -724,8 +731,10 @@ def _parse_data(
                 c.warn(t.sheet, t.header_cell(j), f"列 {quote(col)} 不是指标编码，已忽略{_closest(col, by_code)}")
             continue
         raw = np.where(pos >= 0, grid[np.maximum(pos, 0), j] if len(grid) else None, None)
-        applies = np.ones(len(units), dtype=bool) if ind is None else np.array(
-            [ind.applies_to(cat) for cat in category], dtype=bool
+        applies = (
+            np.ones(len(units), dtype=bool)
+            if ind is None
+            else np.array([ind.applies_to(cat) for cat in category], dtype=bool)
         )
         v, na, tx = _parse_column(t, c, col, j, raw, pos, ind, applies)
         values[col], nas[col] = v, na
@@ -744,8 +753,7 @@ def _parse_column(t, c: _Collector, col, j, raw, pos, ind: Indicator | None, app
     """One data column to floats; records every unreadable cell."""
     n = len(raw)
     out = np.full(n, np.nan)
-    kinds = _KIND(raw)
-    is_num = (kinds == float) | (kinds == int)
+    is_num = _IS_NUMBER(raw).astype(bool)
     out[is_num] = raw[is_num].astype(float)
     na = np.zeros(n, dtype=bool)
     texts = None
@@ -776,7 +784,11 @@ def _parse_column(t, c: _Collector, col, j, raw, pos, ind: Indicator | None, app
     if texts is not None:
         # Numbers typed into a 定性 column are not grades.
         for k in np.flatnonzero(is_num & applies):
-            c.error(t.sheet, t.cell(pos[k], j), f"{quote(raw[k])} 不是有效的定性等级（应为 {'、'.join(dict.fromkeys(ind.grade_table))} 之一）")
+            c.error(
+                t.sheet,
+                t.cell(pos[k], j),
+                f"{quote(raw[k])} 不是有效的定性等级（应为 {'、'.join(dict.fromkeys(ind.grade_table))} 之一）",
+            )
             out[k] = np.nan
     bad_inf = is_num & ~np.isfinite(out) & ~np.isnan(out)
     for k in np.flatnonzero(bad_inf):

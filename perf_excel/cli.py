@@ -18,9 +18,7 @@ from .errors import PerfExcelError, UsageError
 __all__ = ["main"]
 
 #: Modules that add commands, in the order ``--help`` lists them.
-COMMAND_MODULES: tuple[str, ...] = (
-    "perf_excel.cli_score",
-)
+COMMAND_MODULES: tuple[str, ...] = ("perf_excel.cli_score",)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -57,6 +55,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except PerfExcelError as exc:
         print(str(exc), file=sys.stderr)
         return exc.exit_code
+    except BrokenPipeError:
+        # Output piped into `head` and closed early: not an error of ours.
+        sys.stderr.close()
+        return 0
     except KeyboardInterrupt:
         print("已中断。", file=sys.stderr)
         return 130

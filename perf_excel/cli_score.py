@@ -39,7 +39,9 @@ def run_check(args: argparse.Namespace) -> int:
     if errors:
         print(f"{path.name}：发现 {len(errors)} 个错误、{len(warnings)} 个警告。", file=sys.stderr)
         return 1
-    print(f"{path.name}：检查通过（{len(scheme.units)} 个单位，{len(scheme.indicators)} 项指标，{len(warnings)} 个警告）。")
+    print(
+        f"{path.name}：检查通过（{len(scheme.units)} 个单位，{len(scheme.indicators)} 项指标，{len(warnings)} 个警告）。"
+    )
     return 0
 
 

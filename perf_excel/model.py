@@ -45,9 +45,7 @@ METHODS: Mapping[str, str] = MappingProxyType(
 )
 
 #: Every accepted spelling (Chinese name, English key) -> internal key.
-METHOD_ALIASES: Mapping[str, str] = MappingProxyType(
-    {**METHODS, **{v: v for v in METHODS.values()}}
-)
+METHOD_ALIASES: Mapping[str, str] = MappingProxyType({**METHODS, **{v: v for v in METHODS.values()}})
 
 #: Internal key -> the Chinese name shown to users.
 METHOD_NAMES: Mapping[str, str] = MappingProxyType({v: k for k, v in METHODS.items()})

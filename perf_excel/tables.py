@@ -67,9 +67,7 @@ class Table:
         if not self.letters:
             object.__setattr__(self, "letters", tuple(col_letter(i) for i in range(len(self.columns))))
         if not self.row_numbers:
-            object.__setattr__(
-                self, "row_numbers", range(self.header_row + 1, self.header_row + 1 + len(self.rows))
-            )
+            object.__setattr__(self, "row_numbers", range(self.header_row + 1, self.header_row + 1 + len(self.rows)))
 
     @classmethod
     def from_rows(cls, sheet: str, rows: Sequence[Sequence[object]], file: str = "") -> Table:

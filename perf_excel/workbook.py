@@ -109,7 +109,9 @@ def read_tables(path: str | Path) -> dict[str, Table]:
     try:
         wb = CalamineWorkbook.from_path(str(path))
     except Exception as exc:  # calamine raises several unrelated types for bad files
-        raise InputError(f"{path.name}：无法读取工作簿（{type(exc).__name__}），文件可能已损坏，请重新保存后重试") from None
+        raise InputError(
+            f"{path.name}：无法读取工作簿（{type(exc).__name__}），文件可能已损坏，请重新保存后重试"
+        ) from None
     tables: dict[str, Table] = {}
     try:
         for name in wb.sheet_names:

@@ -160,7 +160,9 @@ def write_results(results: Results, path: str | os.PathLike) -> Path:
         _write_sheet(ws, detail_header(), detail_rows(results), [12, 24, 12, 12, 10, 28, 7, 10, 9, 60])
     else:
         codes = [i.code for i in results.scheme.indicators]
-        rows = ([code, *(_cell_number(v) for v in row)] for code, row in zip(results.table.index, results.scores.to_numpy()))
+        rows = (
+            [code, *(_cell_number(v) for v in row)] for code, row in zip(results.table.index, results.scores.to_numpy())
+        )
         _write_sheet(ws, ["单位编码", *codes], rows, [12] + [9] * len(codes))
     tmp = atomic_path(target)
     try:
