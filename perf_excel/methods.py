@@ -299,10 +299,11 @@ def _explain_step(ind: Indicator, x: float, s: float, ctx: Mapping) -> str:
     pct, adj = _step_points(ind, np.array([x]))
     way = "整档" if not ind.step_linear else "按比例"
     bound = f"，上下限±{_N(ind.step_bound)}" if ind.step_bound is not None else ""
-    word = "超出" if pct[0] >= 0 else "低于"
+    word = "高" if x >= ind.target else "低"
+    sign = "+" if adj[0] >= 0 else "−"
     return (
-        f"阶梯：{_N(x)} {word}目标值 {_N(ind.target)} {_N(abs(pct[0]), 2)}%，"
-        f"每{_N(ind.step)}%计1分（{way}{bound}），{_N(ind.points)}{adj[0]:+.2f} = {fmt2(s)}"
+        f"阶梯：{_N(x)} 比目标值 {_N(ind.target)} {word} {_N(abs(x - ind.target) / abs(ind.target) * 100, 2)}%，"
+        f"每{_N(ind.step)}%计1分（{way}{bound}），{_N(ind.points)}{sign}{_N(abs(adj[0]), 2)} = {fmt2(s)}"
     )
 
 
