@@ -672,6 +672,20 @@ def _parse_corrections(t, c: _Collector, units, indicators) -> tuple[Correction,
 
 # --- data ------------------------------------------------------------------------
 _IS_NUMBER = np.frompyfunc(lambda v: type(v) in (float, int), 1, 1)
+_NUMBER_TYPES = {float, int}
+
+
+def _object_grid(rows, width: int) -> np.ndarray:
+    """The rows as a 2-D object array ``len(rows) × width`` (short rows padded with None)."""
+    if rows and all(len(r) == width for r in rows):
+        grid = np.empty((len(rows), width), dtype=object)
+        grid[:] = rows
+        return grid
+    grid = np.empty((len(rows), width), dtype=object)
+    for i, r in enumerate(rows):
+        n = min(len(r), width)
+        grid[i, :n] = r[:n]
+    return grid
 
 
 def _parse_data(t: Table | None, c: _Collector, units: tuple[Unit, ...], indicators: tuple[Indicator, ...]) -> Dataset:
@@ -709,10 +723,7 @@ def _parse_data(t: Table | None, c: _Collector, units: tuple[Unit, ...], indicat
     # Positions of each unit's data row, in the scheme's unit order (-1: no row).
     pos = np.array([row_of.get(code, -1) for code in unit_codes], dtype=int)
     width = len(t.columns)
-    grid = np.empty((len(t.rows), width), dtype=object)
-    for i, r in enumerate(t.rows):
-        n = min(len(r), width)
-        grid[i, :n] = r[:n]
+    grid = _object_grid(t.rows, width)
     formulas_use: set[str] = set()
     for ind in indicators:
         if ind.formula:
@@ -721,6 +732,8 @@ def _parse_data(t: Table | None, c: _Collector, units: tuple[Unit, ...], indicat
     nas: dict[str, np.ndarray] = {}
     texts: dict[str, pd.Series] = {}
     category = np.array([u.category for u in units], dtype=object)
+    has_gaps = bool((pos < 0).any())
+    applies_cache: dict[tuple[str, ...], np.ndarray] = {}
     for j, col in enumerate(t.columns):
         if j == ucol or not col:
             continue
@@ -730,12 +743,14 @@ def _parse_data(t: Table | None, c: _Collector, units: tuple[Unit, ...], indicat
             if col.lower() not in _DATA_EXTRAS:
                 c.warn(t.sheet, t.header_cell(j), f"列 {quote(col)} 不是指标编码，已忽略{_closest(col, by_code)}")
             continue
-        raw = np.where(pos >= 0, grid[np.maximum(pos, 0), j] if len(grid) else None, None)
-        applies = (
-            np.ones(len(units), dtype=bool)
-            if ind is None
-            else np.array([ind.applies_to(cat) for cat in category], dtype=bool)
-        )
+        raw = grid[np.maximum(pos, 0), j] if len(grid) else np.full(len(pos), None, dtype=object)
+        if has_gaps:
+            raw = np.where(pos >= 0, raw, None)
+        cats = ind.categories if ind is not None else ()
+        applies = applies_cache.get(cats)
+        if applies is None:
+            applies = np.isin(category, cats) if cats else np.ones(len(units), dtype=bool)
+            applies_cache[cats] = applies
         v, na, tx = _parse_column(t, c, col, j, raw, pos, ind, applies)
         values[col], nas[col] = v, na
         if tx is not None:
@@ -753,10 +768,16 @@ def _parse_column(t, c: _Collector, col, j, raw, pos, ind: Indicator | None, app
     """One data column to floats; records every unreadable cell."""
     n = len(raw)
     out = np.full(n, np.nan)
-    is_num = _IS_NUMBER(raw).astype(bool)
-    out[is_num] = raw[is_num].astype(float)
+    if set(map(type, raw)) <= _NUMBER_TYPES:
+        # The common case, a column of plain numbers: one conversion, no per-cell work.
+        is_num = np.ones(n, dtype=bool)
+        out = raw.astype(float)
+    else:
+        is_num = _IS_NUMBER(raw).astype(bool)
+        out[is_num] = raw[is_num].astype(float)
     na = np.zeros(n, dtype=bool)
     texts = None
+    percent_unit = ind is not None and ind.unit.strip() in ("%", "％", "百分比")
     if ind is not None and ind.method == "grade":
         texts = np.full(n, "", dtype=object)
     for k in np.flatnonzero(~is_num):
@@ -779,6 +800,9 @@ def _parse_column(t, c: _Collector, col, j, raw, pos, ind: Indicator | None, app
         number = parse_number(value)
         if number is None:
             c.error(t.sheet, t.cell(pos[k], j), f"{quote(value)} 不是有效数字")
+        elif percent_unit and str(value).strip().endswith(("%", "％")):
+            # The column is already in percent: "95%" typed as text means 95, not 0.95.
+            out[k] = number * 100
         else:
             out[k] = number
     if texts is not None:

@@ -2,12 +2,20 @@
 
 This is the only module that opens workbooks for reading. python-calamine reads the
 values (fast); the core checks them. Every problem is reported with the file name.
+
+What the reader forgives, because clerks do it: title rows above the header, a header
+over two rows with merged cells (``功效系数标准值`` above ``优秀值 … 较差值``), columns in
+any order, extra columns, trailing rows and columns that are formatted but empty,
+English sheet and column names (``indicators``, ``code``…). What it refuses, with one
+Chinese sentence naming the file and what to do: a file that does not exist, a folder,
+an .xls, .csv or other format, a password-protected or corrupt file, an empty
+workbook and a workbook without the required sheets.
 """
 
 from __future__ import annotations
 
 import zipfile
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from python_calamine import CalamineWorkbook
@@ -17,9 +25,9 @@ from .dataset import Dataset
 from .errors import InputError, Problem
 from .model import Scheme
 from .numbers import is_blank
-from .tables import Table, canonical_sheet, col_letter
+from .tables import SHEETS, Table, canonical_sheet, col_letter
 
-__all__ = ["read_tables", "read_workbook", "open_problem"]
+__all__ = ["REQUIRED_SHEETS", "SUFFIXES", "open_problem", "read_tables", "read_workbook"]
 
 #: A column that identifies each contract sheet's header row.
 _HEADER_MARKERS: Mapping[str, tuple[str, ...]] = {
@@ -34,6 +42,13 @@ _HEADER_MARKERS: Mapping[str, tuple[str, ...]] = {
     "历年": ("单位编码", "年度", "unit", "year"),
 }
 SUFFIXES = (".xlsx", ".xlsm")
+#: Sheets without which nothing can be scored.
+REQUIRED_SHEETS = ("指标", "单位", "数据")
+#: How far down the header of a sheet may sit (title rows above it are allowed).
+_HEADER_SEARCH_ROWS = 15
+# The UTF-16 name of the stream an encrypted OOXML file keeps inside its OLE container.
+_ENCRYPTION_MARK = "EncryptionInfo".encode("utf-16-le")
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 
 def open_problem(path: Path) -> str | None:
@@ -42,23 +57,49 @@ def open_problem(path: Path) -> str | None:
     if not path.exists():
         return f"{name}：文件不存在，请检查路径"
     if path.is_dir():
-        return f"{name}：这是一个文件夹，不是工作簿"
+        return f"{name}：这是一个文件夹，不是工作簿；请给出 .xlsx 或 .xlsm 文件"
     suffix = path.suffix.lower()
-    if suffix in (".xls", ".et"):
-        return f"{name}：不支持旧版 .xls 格式，请在 Excel 中另存为 .xlsx 后重试"
-    if suffix in (".csv", ".txt"):
-        return f"{name}：这是 CSV/文本文件，不是工作簿；请使用 perf-excel new 生成的 .xlsx 模板"
+    if suffix in (".csv", ".txt", ".tsv"):
+        return f"{name}：这是 CSV/文本文件，不是工作簿；请在 Excel 中另存为 .xlsx，或使用 perf-excel new 生成的模板"
     with path.open("rb") as fh:
         head = fh.read(8)
-    if head.startswith(b"\xd0\xcf\x11\xe0"):
-        return f"{name}：文件已加密（设有打开密码）或为旧版 .xls 格式，请在 Excel 中取消密码并另存为 .xlsx 后重试"
+    if not head:
+        return f"{name}：文件是空的（0 字节），请重新保存或从备份恢复"
+    if head.startswith(_OLE_MAGIC):
+        if _is_encrypted(path):
+            return f"{name}：工作簿设有打开密码，无法读取；请在 Excel 中取消密码（文件→信息→保护工作簿）后另存为 .xlsx 再试"
+        return f"{name}：这是旧版 .xls 格式，不受支持；请在 Excel 中另存为 .xlsx 后重试"
+    if suffix in (".xls", ".et"):
+        return f"{name}：不支持旧版 .xls 格式，请在 Excel 中另存为 .xlsx 后重试"
     if not head.startswith(b"PK"):
-        return f"{name}：文件已损坏或不是 Excel 工作簿（.xlsx/.xlsm），请重新导出"
+        return f"{name}：文件已损坏或不是 Excel 工作簿（.xlsx/.xlsm），请重新导出或从备份恢复"
     if not zipfile.is_zipfile(path):
         return f"{name}：文件已损坏（压缩包不完整），请重新保存或从备份恢复"
     if suffix not in SUFFIXES:
-        return f"{name}：扩展名 {suffix or '（无）'} 不是 .xlsx 或 .xlsm"
+        return f"{name}：扩展名 {suffix or '（无）'} 不是 .xlsx 或 .xlsm；请在 Excel 中另存为 .xlsx"
     return None
+
+
+def _is_encrypted(path: Path) -> bool:
+    """True for a password-protected .xlsx (an OLE container holding ``EncryptionInfo``)."""
+    with path.open("rb") as fh:
+        # The directory sits near the start in files written by Excel; 1 MB is ample.
+        return _ENCRYPTION_MARK in fh.read(1 << 20)
+
+
+def _fill_merged(rows: list[list[object]], merged: Sequence, last_row: int) -> None:
+    """Copy each merged cell's value into the rest of its range (header rows only)."""
+    for (r0, c0), (r1, c1) in merged or ():
+        if r0 > last_row or r0 >= len(rows):
+            continue
+        value = rows[r0][c0] if c0 < len(rows[r0]) else None
+        if is_blank(value):
+            continue
+        for r in range(r0, min(r1, len(rows) - 1) + 1):
+            row = rows[r]
+            for c in range(c0, min(c1, len(row) - 1) + 1):
+                if is_blank(row[c]):
+                    row[c] = value
 
 
 def _header_row(rows: list[list[object]], markers: tuple[str, ...]) -> int:
@@ -66,7 +107,7 @@ def _header_row(rows: list[list[object]], markers: tuple[str, ...]) -> int:
     else the first non-empty row (title rows above the header are allowed)."""
     wanted = {m.lower() for m in markers}
     first = None
-    for i, row in enumerate(rows[:15]):
+    for i, row in enumerate(rows[:_HEADER_SEARCH_ROWS]):
         texts = {str(v).strip().lower() for v in row if not is_blank(v)}
         if texts and first is None:
             first = i
@@ -75,15 +116,33 @@ def _header_row(rows: list[list[object]], markers: tuple[str, ...]) -> int:
     return 0 if first is None else first
 
 
-def _to_table(name: str, canon: str, rows: list[list[object]], file: str) -> Table:
+def _header_end(h: int, merged: Sequence) -> int:
+    """Last row of the header starting at row ``h``: a cell merged down over two rows
+    (``编码`` over A1:A2) makes a two-row header whose lower row names the columns."""
+    end = h
+    for (r0, _), (r1, _) in merged or ():
+        if r0 == h and r1 > end:
+            end = r1
+    return min(end, h + 2)
+
+
+def _to_table(name: str, canon: str, rows: list[list[object]], file: str, merged: Sequence = ()) -> Table:
+    if merged:
+        _fill_merged(rows, merged, _HEADER_SEARCH_ROWS + 3)
     h = _header_row(rows, _HEADER_MARKERS.get(canon, ()))
-    header = rows[h] if rows else []
+    e = _header_end(h, merged) if rows else h
+    header = list(rows[h]) if rows else []
+    for lower in rows[h + 1 : e + 1]:
+        # In a two-row header the lower row names the column where it has text.
+        for j, v in enumerate(lower[: len(header)]):
+            if not is_blank(v):
+                header[j] = v
     # The header decides the width; trailing blank header cells are not columns.
     width = len(header)
     while width and is_blank(header[width - 1]):
         width -= 1
     columns = tuple("" if is_blank(v) else str(v).strip() for v in header[:width])
-    body = rows[h + 1 :]
+    body = rows[e + 1 :]
     # Trailing empty rows (formatted but never filled) are not data.
     end = len(body)
     while end and all(is_blank(v) for v in body[end - 1][:width]):
@@ -93,15 +152,19 @@ def _to_table(name: str, canon: str, rows: list[list[object]], file: str) -> Tab
         sheet=name,
         columns=columns,
         rows=body,
-        row_numbers=range(h + 2, h + 2 + len(body)),
+        row_numbers=range(e + 2, e + 2 + len(body)),
         letters=tuple(col_letter(j) for j in range(width)),
-        header_row=h + 1,
+        header_row=e + 1,
         file=file,
     )
 
 
-def read_tables(path: str | Path) -> dict[str, Table]:
-    """Every contract sheet of the workbook at ``path``, keyed by its contract name."""
+def read_tables(path: str | Path, required: Sequence[str] = REQUIRED_SHEETS) -> dict[str, Table]:
+    """Every contract sheet of the workbook at ``path``, keyed by its contract name.
+
+    Raises :class:`InputError` with one sentence if the file cannot be read, has no
+    data at all, or lacks one of the ``required`` sheets.
+    """
     path = Path(path)
     problem = open_problem(path)
     if problem:
@@ -110,23 +173,40 @@ def read_tables(path: str | Path) -> dict[str, Table]:
         wb = CalamineWorkbook.from_path(str(path))
     except Exception as exc:  # calamine raises several unrelated types for bad files
         raise InputError(
-            f"{path.name}：无法读取工作簿（{type(exc).__name__}），文件可能已损坏，请重新保存后重试"
+            f"{path.name}：无法读取工作簿（{type(exc).__name__}），文件可能已损坏，请在 Excel 中重新保存后重试"
         ) from None
     tables: dict[str, Table] = {}
+    names = list(wb.sheet_names)
     try:
-        for name in wb.sheet_names:
+        for name in names:
             canon = canonical_sheet(name)
             if canon is None or canon in tables:
                 continue
-            rows = wb.get_sheet_by_name(name).to_python(skip_empty_area=False)
-            tables[canon] = _to_table(name, canon, rows, path.name)
+            sheet = wb.get_sheet_by_name(name)
+            rows = sheet.to_python(skip_empty_area=False)
+            merged = sheet.merged_cell_ranges or ()
+            tables[canon] = _to_table(name, canon, rows, path.name, merged)
     except Exception as exc:
-        raise InputError(f"{path.name}：读取工作表时出错（{type(exc).__name__}），文件可能已损坏") from None
+        raise InputError(f"{path.name}：读取工作表时出错（{type(exc).__name__}），文件可能已损坏，请重新保存") from None
     finally:
         wb.close()
     if not tables:
+        listed = "、".join(names) if names else "无"
         raise InputError(
-            f"{path.name}：没有找到考核工作表（设置、指标、单位、数据……），请使用 perf-excel new 生成的模板"
+            f"{path.name}：没有找到考核工作表（设置、指标、单位、数据……；现有工作表：{listed}），"
+            "请使用 perf-excel new 生成的模板填写"
+        )
+    if all(not t.columns for t in tables.values()):
+        raise InputError(
+            f"{path.name}：工作簿是空的，请先填写指标、单位和数据（可用 perf-excel new --example 查看示例）"
+        )
+    missing = [s for s in required if s not in tables]
+    if missing:
+        want = "、".join(f"“{s}”" for s in missing)
+        aliases = "；".join(f"{s} 也可命名为 {'/'.join(SHEETS[s][:2])}" for s in missing)
+        raise InputError(
+            f"{path.name}：缺少 {want} 工作表（现有工作表：{'、'.join(names)}）；"
+            f"请按 perf-excel new 生成的模板添加（{aliases}）"
         )
     return tables
 
