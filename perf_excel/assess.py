@@ -99,10 +99,11 @@ def assign_grades(
     top_name, top_thr = grades_list[0]
     rest = grades_list[1:]
     n = len(totals)
-    grade = np.empty(n, dtype=object)
     over_quota = np.zeros(n, dtype=bool)
-    for i in range(n):
-        grade[i] = next((g for g, thr in rest if totals[i] >= thr - 1e-9), grades_list[-1][0])
+    # Below the top grade: the best grade whose threshold the total reaches.
+    names = np.array([g for g, _ in rest] + [grades_list[-1][0]], dtype=object)
+    reached = totals[:, None] >= np.array([t for _, t in rest] + [-np.inf])[None, :] - 1e-9
+    grade = names[reached.argmax(axis=1)]
     for g in pd.unique(groups):
         idx = np.flatnonzero(groups == g)
         places = excellent_quota(settings, g, len(idx))
