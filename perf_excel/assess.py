@@ -337,7 +337,9 @@ def assess(scheme: Scheme, data: Dataset | pd.DataFrame) -> Results:
     Raises :class:`InputError` listing every parameter problem before any scoring.
     """
     if isinstance(data, pd.DataFrame):
-        data = Dataset.from_frame(data)
+        from .build import dataset_from_frame
+
+        data = dataset_from_frame(scheme, data)
     problems = _check_parameters(scheme)
     if problems:
         raise InputError(problems)

@@ -8,6 +8,7 @@ cannot be read is an error naming the sheet, the cell and the value.
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import math
 import re
@@ -895,3 +896,28 @@ def load_tables(tables: Mapping[str, Table], file: str = "") -> tuple[Scheme, Da
     if errors:
         raise InputError(errors)
     return scheme, dataset, problems
+
+
+def dataset_from_frame(scheme: Scheme, frame: pd.DataFrame) -> Dataset:
+    """Check and convert a pandas DataFrame (index: unit codes; one column per indicator code)
+    into a :class:`Dataset`, with the same rules as a 数据 sheet (``不适用``, text numbers,
+    定性 grades); raises :class:`InputError` listing every unreadable cell.
+    """
+    codes = [str(c) for c in frame.index]
+    columns = [str(c) for c in frame.columns]
+    rows = [[code, *vals] for code, vals in zip(codes, frame.astype(object).itertuples(index=False, name=None))]
+    rows = [[None if isinstance(v, float) and math.isnan(v) else v for v in r] for r in rows]
+    table = Table("数据", ("单位编码", *columns), rows)
+    problems: list[Problem] = []
+    # Hand-built 定性 indicators may leave their table to the settings' one.
+    indicators = tuple(
+        dataclasses.replace(i, grade_table=scheme.settings.grade_table)
+        if i.method == "grade" and i.grade_table is None
+        else i
+        for i in scheme.indicators
+    )
+    dataset = _parse_data(table, _Collector(problems, ""), scheme.units, indicators)
+    errors = [p for p in problems if p.is_error]
+    if errors:
+        raise InputError(errors)
+    return dataset

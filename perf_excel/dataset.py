@@ -8,8 +8,6 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from .model import NOT_APPLICABLE
-
 __all__ = ["Dataset"]
 
 _EMPTY: Mapping = {}
@@ -35,19 +33,6 @@ class Dataset:
         """``D7`` for unit ``unit`` and column ``column``; empty if unknown."""
         row, letter = self.rows.get(unit), self.letters.get(column)
         return f"{letter}{row}" if row and letter else ""
-
-    @classmethod
-    def from_frame(cls, frame: pd.DataFrame) -> Dataset:
-        """A dataset from a DataFrame of numbers (index: unit codes), ``不适用`` allowed.
-
-        For Python users who build data in pandas; workbook data goes through
-        :func:`perf_excel.build.build_scheme`, which also checks every cell.
-        """
-        frame = frame.copy()
-        frame.index = frame.index.astype(str)
-        na = frame.apply(lambda c: c.astype(object) == NOT_APPLICABLE)
-        values = frame.mask(na).apply(pd.to_numeric, errors="coerce").astype(float)
-        return cls(values=values, not_applicable=na.astype(bool))
 
     def with_column(self, code: str, values: np.ndarray, na: np.ndarray) -> Dataset:
         """A copy with one more (derived) column."""

@@ -56,7 +56,11 @@ EFFICACY_COEFFICIENTS: tuple[float, ...] = (1.0, 0.8, 0.6, 0.4, 0.2)
 
 #: Default 定性 table: grade text -> fraction of 分值.
 DEFAULT_GRADE_TABLE: Mapping[str, float] = MappingProxyType(
-    {"优": 1.0, "A": 1.0, "良": 0.8, "B": 0.8, "中": 0.6, "C": 0.6, "差": 0.4, "D": 0.4}
+    {
+        **{"优": 1.0, "A": 1.0, "良": 0.8, "B": 0.8, "中": 0.6, "C": 0.6, "差": 0.4, "D": 0.4},
+        # The same grades as clerks often write them in full.
+        **{"优秀": 1.0, "良好": 0.8, "中等": 0.6, "较差": 0.4},
+    }
 )
 
 _EMPTY: Mapping[str, str] = MappingProxyType({})

@@ -283,3 +283,18 @@ def test_parameter_problems_are_reported_before_scoring(indicator, fragment):
         assess(scheme, pd.DataFrame({indicator.code: [1.0]}, index=["U1"]))
     assert fragment in str(exc.value)
     assert indicator.code in str(exc.value)
+
+
+def test_dataframe_input_is_checked_like_a_sheet():
+    scheme = Scheme(
+        Settings(),
+        (manual("M1", 50), Indicator("Q1", "定性", "D1", 50, "grade")),
+        units(("U1", "A"), ("U2", "A")),
+    )
+    ok = assess(scheme, pd.DataFrame({"M1": ["４０", 30], "Q1": ["良", "A"]}, index=["U1", "U2"]))
+    # U1: 40 + 0.8×50; U2: 30 + 50.
+    assert ok.table["total"].tolist() == [80.0, 80.0]
+    with pytest.raises(InputError) as exc:
+        assess(scheme, pd.DataFrame({"M1": ["48,7", 30], "Q1": ["优秀级", "A"]}, index=["U1", "U2"]))
+    text = str(exc.value)
+    assert "“48,7” 不是有效数字" in text and "“优秀级” 不是有效的定性等级" in text

@@ -144,7 +144,7 @@ def test_deduct(count, expected):
 
 @pytest.mark.parametrize(
     ("text", "fraction"),
-    [("优", 1.0), ("良", 0.8), ("B", 0.8), ("c", 0.6), (" 差 ", 0.4), ("D", 0.4), ("优秀", None)],
+    [("优", 1.0), ("良", 0.8), ("B", 0.8), ("c", 0.6), (" 差 ", 0.4), ("D", 0.4), ("良好", 0.8), ("合格", None)],
 )
 def test_grade_table(text, fraction):
     assert methods.grade_fraction(DEFAULT_GRADE_TABLE, text) == fraction
