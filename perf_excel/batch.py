@@ -1,0 +1,1039 @@
+"""Headless batch conversion: every workbook of a folder to results and documents.
+
+:func:`run_batch` finds the workbooks under the input folder, converts each one in a
+worker process (or on a Dask cluster) and writes ``OUT_DIR/<relative path without
+suffix>/`` with the results workbook and the Word documents, then ``batch-summary.json``
+and ``batch-summary.xlsx``.
+
+How the parts fit together, and why:
+
+* Workers never write into OUT_DIR. A worker gets a workbook's bytes, converts it in a
+  private temporary folder and returns the produced files as bytes. Only the parent
+  process writes into OUT_DIR, each file under a temporary name and then renamed, with
+  every path component sanitised. An interrupted or crashed run therefore leaves no
+  half-written document, a unit named ``../../x`` cannot escape OUT_DIR, and the same
+  task runs unchanged on a Dask cluster whose workers share no disk with us.
+* One bad workbook is one failed record: workers turn every exception into a record;
+  a worker that dies (``BrokenProcessPool``) or hangs (timeout) is killed, the others'
+  tasks are re-run, and a suspect is re-run alone before it is blamed.
+* ``.perf-excel-batch/manifest.json`` remembers each source's content hash, the options
+  and the files written, so a re-run skips what has not changed (unless ``force``) and
+  removes outputs a previous run wrote that the new conversion no longer produces.
+* ``.perf-excel-batch/lock`` is held (an OS file lock, released even if we are killed)
+  for the whole run, so two batches cannot write into the same OUT_DIR.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import fnmatch
+import hashlib
+import io
+import json
+import math
+import multiprocessing
+import os
+import re
+import socket
+import tempfile
+import time
+import traceback
+import unicodedata
+from collections import Counter, deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from . import __version__
+from .errors import InputError, OutputError, PerfExcelError, Problem, TemplateError, UsageError
+
+__all__ = [
+    "BatchSummary",
+    "FileRecord",
+    "convert_workbook",
+    "discover",
+    "run_batch",
+    "safe_name",
+    "safe_relpath",
+    "SUMMARY_JSON",
+    "SUMMARY_XLSX",
+]
+
+SUMMARY_JSON = "batch-summary.json"
+SUMMARY_XLSX = "batch-summary.xlsx"
+STATE_DIR = ".perf-excel-batch"
+MANIFEST = "manifest.json"
+LOCK = "lock"
+RESULTS_NAME = "结果.xlsx"
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
+#: Other spreadsheet files found in the folder are listed as ignored, with the reason.
+_OTHER_SPREADSHEETS = {".xls": "旧版 .xls 格式不支持，请另存为 .xlsx", ".et": "WPS .et 格式不支持，请另存为 .xlsx"}
+#: Default per-workbook time limit in seconds; a worker over it is killed and the file reported.
+DEFAULT_TIMEOUT = 600.0
+_TMP_MARK = ".perf-tmp-"
+
+# Status values in the summary (JSON keeps these stable English words; the workbook shows Chinese).
+OK, FAILED, UNCHANGED, NOT_RUN = "ok", "failed", "unchanged", "not_run"
+STATUS_TEXT = {OK: "成功", FAILED: "失败", UNCHANGED: "未变化，已跳过", NOT_RUN: "未处理（已中断）"}
+# Kinds of failure.
+KIND_INPUT, KIND_TEMPLATE, KIND_OUTPUT, KIND_CRASH, KIND_TIMEOUT, KIND_INTERNAL = (
+    "input",
+    "template",
+    "output",
+    "crash",
+    "timeout",
+    "internal",
+)
+
+
+# --------------------------------------------------------------------------- names
+
+
+_FORBIDDEN = re.compile(r'[<>:"/\\|?*\x00-\x1f\x7f]')
+_RESERVED = re.compile(r"^(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³]|conin\$|conout\$)$", re.IGNORECASE)
+#: Longest path component in UTF-8 bytes (ext4 allows 255 bytes; CJK takes 3 bytes a character).
+_MAX_COMPONENT_BYTES = 150
+
+
+def safe_name(name: str) -> str:
+    """``name`` made safe as one path component on Windows, macOS and Linux.
+
+    Characters Windows forbids (``<>:"/\\|?*`` and control characters) become ``_``,
+    trailing dots and spaces go, ``.``/``..``/empty become ``_``, device names
+    (``CON``, ``NUL``, ``COM1``…) get a ``_`` prefix, and over-long names are shortened
+    with a hash so that different long names stay different.
+    """
+    text = unicodedata.normalize("NFC", str(name))
+    text = _FORBIDDEN.sub("_", text).strip().rstrip(". ")
+    if not text or set(text) <= {"."}:
+        return "_"
+    if _RESERVED.match(text.split(".")[0].strip()):
+        text = "_" + text
+    encoded = text.encode("utf-8")
+    if len(encoded) > _MAX_COMPONENT_BYTES:
+        digest = hashlib.sha1(encoded).hexdigest()[:8]
+        stem, dot, suffix = text.rpartition(".")
+        if not dot or len(suffix) > 10:
+            stem, suffix = text, ""
+        keep = _MAX_COMPONENT_BYTES - len(suffix.encode()) - 10
+        short = stem.encode("utf-8")[:keep].decode("utf-8", "ignore").rstrip(". ")
+        text = f"{short}~{digest}" + (f".{suffix}" if suffix else "")
+    return text
+
+
+def safe_relpath(relpath: str) -> PurePosixPath:
+    """A relative path (``/`` or ``\\`` separated, from anywhere) as sanitised components.
+
+    ``..``, ``.``, empty parts and drive or root prefixes cannot climb out: every part
+    goes through :func:`safe_name`, so the result always stays below its base folder.
+    """
+    parts = [p for p in re.split(r"[/\\]+", str(relpath)) if p not in ("", ".")]
+    if not parts:
+        return PurePosixPath("_")
+    return PurePosixPath(*(safe_name(p) for p in parts))
+
+
+# --------------------------------------------------------------------------- records
+
+
+@dataclass
+class FileRecord:
+    """What happened to one workbook; one row of the summary."""
+
+    source: str
+    output_dir: str
+    status: str = NOT_RUN
+    kind: str = ""
+    reason: str = ""
+    units: int = 0
+    grades: dict[str, int] = field(default_factory=dict)
+    warnings: list[dict[str, str]] = field(default_factory=list)
+    errors: list[dict[str, str]] = field(default_factory=list)
+    outputs: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+    sha256: str = ""
+    detail: str = ""
+
+    @property
+    def failed(self) -> bool:
+        return self.status == FAILED
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class BatchSummary:
+    """What :func:`run_batch` returns and writes to ``batch-summary.json``."""
+
+    in_dir: str
+    out_dir: str
+    options: dict[str, Any]
+    files: list[FileRecord]
+    ignored: list[dict[str, str]]
+    started: str
+    seconds: float = 0.0
+    interrupted: bool = False
+
+    def count(self, status: str) -> int:
+        return sum(1 for f in self.files if f.status == status)
+
+    @property
+    def failed(self) -> list[FileRecord]:
+        return [f for f in self.files if f.failed]
+
+    @property
+    def exit_code(self) -> int:
+        """0 when every workbook succeeded (or was unchanged), 1 when any failed."""
+        if self.interrupted:
+            return 130
+        return 1 if self.failed else 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "version": __version__,
+            "in_dir": self.in_dir,
+            "out_dir": self.out_dir,
+            "options": self.options,
+            "started": self.started,
+            "seconds": round(self.seconds, 3),
+            "interrupted": self.interrupted,
+            "exit_code": self.exit_code,
+            "counts": {
+                "total": len(self.files),
+                OK: self.count(OK),
+                FAILED: self.count(FAILED),
+                UNCHANGED: self.count(UNCHANGED),
+                NOT_RUN: self.count(NOT_RUN),
+                "ignored": len(self.ignored),
+            },
+            "files": [f.to_dict() for f in self.files],
+            "ignored": self.ignored,
+        }
+
+
+def _with_file(p: Problem, display: str) -> Problem:
+    # Messages about the whole file already start with its name (``x.xlsx：文件已损坏``).
+    return p if p.message.startswith(display) else p.with_file(display)
+
+
+def _problem_dict(p: Problem) -> dict[str, str]:
+    return {"file": p.file, "sheet": p.sheet, "cell": p.cell, "message": p.message, "text": str(p)}
+
+
+# --------------------------------------------------------------------------- the worker
+
+
+def _render_documents(results: Any, out_dir: Path, pdf: bool) -> list[Path]:
+    """Bulletin and feedback letters (and PDFs) into ``out_dir``, by the rendering adapter."""
+    render = _renderer()
+    if render is None:
+        return []
+    return list(render(results, out_dir, pdf=pdf) or [])
+
+
+def _renderer() -> Callable[..., Any] | None:
+    """The public rendering function of perf_excel.render, or None where it is not installed."""
+    try:
+        from . import render  # type: ignore[attr-defined]
+    except ImportError:
+        return None
+    return getattr(render, "render_report", None)
+
+
+def convert_workbook(name: str, data: bytes, options: dict[str, Any]) -> dict[str, Any]:
+    """Convert one workbook given as bytes; runs in a worker process or on a Dask worker.
+
+    Returns ``{"record": {...}, "files": [(relative path, bytes), ...]}``. Every problem
+    of the input becomes a failed record; nothing but a dead process escapes.
+    """
+    start = time.perf_counter()
+    record: dict[str, Any] = {"status": FAILED, "kind": "", "reason": "", "errors": [], "warnings": []}
+    files: list[tuple[str, bytes]] = []
+    display = PurePosixPath(name).name
+    try:
+        from .assess import assess
+        from .workbook import read_workbook
+        from .writer import write_results
+
+        with tempfile.TemporaryDirectory(prefix="perf-excel-batch-") as tmp:
+            work = Path(tmp)
+            src = work / "in" / safe_name(display)
+            src.parent.mkdir()
+            src.write_bytes(data)
+            out = work / "out"
+            out.mkdir()
+            try:
+                scheme, dataset, warnings = read_workbook(src)
+                results = assess(scheme, dataset)
+            except InputError as exc:
+                exc = InputError(_with_file(p, display) for p in exc.problems)
+                record.update(kind=KIND_INPUT, errors=[_problem_dict(p) for p in exc.problems])
+                record["reason"] = str(exc.problems[0]) if exc.problems else str(exc)
+                return {"record": record, "files": []}
+            all_warnings = [_with_file(w, display) for w in (*warnings, *results.warnings)]
+            record["warnings"] = [_problem_dict(w) for w in all_warnings]
+            record["units"] = len(results.table)
+            counts = Counter(str(g) for g in results.table["grade"])
+            # Best grade first, every grade of the scheme present (0 when nobody has it).
+            order = [name for name, _ in scheme.settings.grades] + sorted(
+                set(counts) - {n for n, _ in scheme.settings.grades}
+            )
+            record["grades"] = {g: counts.get(g, 0) for g in order}
+            write_results(results, out / RESULTS_NAME)
+            _render_documents(results, out, bool(options.get("pdf")))
+            for path in sorted(out.rglob("*")):
+                if path.is_file() and _TMP_MARK not in path.name and not path.name.endswith(".tmp"):
+                    files.append((path.relative_to(out).as_posix(), path.read_bytes()))
+        record.update(status=OK)
+    except TemplateError as exc:
+        record.update(kind=KIND_TEMPLATE, reason=f"{display}：模板错误：{exc}")
+    except OutputError as exc:
+        record.update(kind=KIND_OUTPUT, reason=f"{display}：{exc}")
+    except PerfExcelError as exc:
+        record.update(kind=KIND_INPUT, reason=f"{display}：{exc}")
+    except MemoryError:
+        record.update(kind=KIND_INTERNAL, reason=f"{display}：内存不足，无法处理此工作簿")
+    except Exception as exc:  # one bad workbook must not stop the batch
+        record.update(
+            kind=KIND_INTERNAL,
+            reason=f"{display}：程序内部错误（{type(exc).__name__}: {exc}），请将此文件反馈给维护人员",
+            detail=traceback.format_exc(),
+        )
+    if record["status"] != OK:
+        files = []
+        if not record["errors"]:
+            record["errors"] = [
+                {"file": display, "sheet": "", "cell": "", "message": record["reason"], "text": record["reason"]}
+            ]
+    record["seconds"] = time.perf_counter() - start
+    return {"record": record, "files": files}
+
+
+def _worker_init() -> None:
+    """Worker processes ignore Ctrl-C: the parent handles it and stops them."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+# --------------------------------------------------------------------------- discovery
+
+
+@dataclass
+class _Task:
+    index: int
+    source: Path
+    rel: str
+    out_rel: str
+    data: bytes = b""
+    sha256: str = ""
+    solo: bool = False
+
+
+def discover(
+    inputs: str | os.PathLike | Sequence[str | os.PathLike],
+    pattern: str | None = None,
+    exclude: Path | None = None,
+) -> tuple[list[tuple[Path, str]], list[dict[str, str]]]:
+    """Workbooks to convert as ``(path, relative name)``, and the files ignored (with a reason).
+
+    A folder is searched recursively for ``.xlsx``/``.xlsm``; Excel's ``~$`` lock files,
+    hidden files and folders and ``exclude`` (the output folder) are left out. ``pattern``
+    is matched against the relative path (``/`` separated) and against the file name.
+    """
+    if isinstance(inputs, (str, os.PathLike)):
+        inputs = [inputs]
+    several = len(inputs) > 1
+    found: list[tuple[Path, str]] = []
+    ignored: list[dict[str, str]] = []
+    exclude_resolved = exclude.resolve() if exclude else None
+    for item in inputs:
+        root = Path(item)
+        if not root.exists():
+            raise UsageError(f"用法错误：输入 {root} 不存在")
+        if root.is_file():
+            # A file named explicitly is converted whatever its suffix (and fails with the reason).
+            if not root.name.startswith("~$"):
+                found.append((root, root.name))
+            continue
+        prefix = f"{safe_name(root.resolve().name)}/" if several else ""
+        for path in _walk(root, exclude_resolved):
+            rel = prefix + path.relative_to(root).as_posix()
+            name = path.name
+            suffix = path.suffix.lower()
+            if name.startswith("~$"):
+                if suffix in WORKBOOK_SUFFIXES:
+                    ignored.append({"source": rel, "reason": "Excel 打开文件时生成的锁定文件（~$），已跳过"})
+                continue
+            if pattern and not (fnmatch.fnmatch(rel, pattern) or fnmatch.fnmatch(name, pattern)):
+                continue
+            if suffix in WORKBOOK_SUFFIXES:
+                found.append((path, rel))
+            elif suffix in _OTHER_SPREADSHEETS:
+                ignored.append({"source": rel, "reason": _OTHER_SPREADSHEETS[suffix]})
+    found.sort(key=lambda t: t[1])
+    return found, ignored
+
+
+def _walk(root: Path, exclude: Path | None) -> Iterator[Path]:
+    for dirpath, dirnames, filenames in os.walk(root):
+        here = Path(dirpath)
+        keep = []
+        for d in sorted(dirnames):
+            if d.startswith("."):
+                continue
+            if exclude is not None and (here / d).resolve() == exclude:
+                continue
+            keep.append(d)
+        dirnames[:] = keep
+        for f in sorted(filenames):
+            if not f.startswith("."):
+                yield here / f
+
+
+def _assign_output_dirs(rels: Sequence[str]) -> list[str]:
+    """OUT_DIR-relative folder of each source: its path without suffix, sanitised, unique.
+
+    Two sources may map to one folder (``a.xlsx`` and ``a.xlsm``; ``a:b`` and ``a_b``;
+    ``A`` and ``a`` on Windows); the later ones get ``~2``, ``~3``.
+    """
+    taken = {SUMMARY_JSON.casefold(), SUMMARY_XLSX.casefold(), STATE_DIR.casefold()}
+    out = []
+    for rel in rels:
+        p = PurePosixPath(rel)
+        base = safe_relpath(str(p.with_suffix("")) if p.suffix else str(p))
+        candidate, n = base, 1
+        while candidate.as_posix().casefold() in taken:
+            n += 1
+            candidate = base.with_name(safe_name(f"{base.name}~{n}"))
+        taken.add(candidate.as_posix().casefold())
+        out.append(candidate.as_posix())
+    return out
+
+
+# --------------------------------------------------------------------------- output folder
+
+
+class _OutLock:
+    """An exclusive OS lock on ``OUT_DIR/.perf-excel-batch/lock``, released when we exit or die."""
+
+    def __init__(self, state_dir: Path) -> None:
+        self.path = state_dir / LOCK
+        self._fh: Any = None
+
+    def acquire(self) -> None:
+        fh = open(self.path, "a+", encoding="utf-8")  # noqa: SIM115 - held for the whole run
+        try:
+            if os.name == "nt":
+                import msvcrt
+
+                fh.seek(0)
+                msvcrt.locking(fh.fileno(), msvcrt.LK_NBLCK, 1)
+            else:
+                import fcntl
+
+                fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            fh.seek(0)
+            holder = fh.read().strip() or "未知进程"
+            fh.close()
+            out_dir = self.path.parent.parent
+            raise OutputError(
+                f"输出文件夹 {out_dir} 正被另一个批量任务使用（{holder}）；请等它结束后再运行，或换一个输出文件夹（-o）"
+            ) from None
+        fh.seek(0)
+        fh.truncate()
+        fh.write(f"进程 {os.getpid()}，主机 {socket.gethostname()}，开始于 {datetime.now():%Y-%m-%d %H:%M:%S}")
+        fh.flush()
+        self._fh = fh
+
+    def release(self) -> None:
+        if self._fh is None:
+            return
+        try:
+            self._fh.seek(0)
+            self._fh.truncate()
+            if os.name == "nt":
+                import msvcrt
+
+                msvcrt.locking(self._fh.fileno(), msvcrt.LK_UNLCK, 1)
+            else:
+                import fcntl
+
+                fcntl.flock(self._fh.fileno(), fcntl.LOCK_UN)
+        finally:
+            self._fh.close()
+            self._fh = None
+
+
+def _write_atomic(target: Path, data: bytes) -> None:
+    """Write ``data`` to ``target`` through a temporary file in the same folder and a rename."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name[:40]}{_TMP_MARK}", dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        _replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _replace(tmp: str | Path, target: Path) -> None:
+    # Windows refuses to replace a file someone has open; retry briefly before giving up.
+    for attempt in range(5):
+        try:
+            os.replace(tmp, target)
+            return
+        except PermissionError:
+            if attempt == 4:
+                raise
+            time.sleep(0.2 * (attempt + 1))
+
+
+def _inside(base: Path, path: Path) -> bool:
+    try:
+        path.resolve().relative_to(base.resolve())
+    except ValueError:
+        return False
+    return True
+
+
+def _commit_outputs(out_dir: Path, out_rel: str, files: Sequence[tuple[str, bytes]]) -> list[str]:
+    """Write a worker's files below ``out_dir/out_rel``; returns OUT_DIR-relative paths written."""
+    base = out_dir / safe_relpath(out_rel)
+    written = []
+    for rel, data in files:
+        target = base / safe_relpath(rel)
+        if not _inside(out_dir, target):  # cannot happen after safe_relpath; defence in depth
+            raise OutputError(f"{rel}：输出路径越出输出文件夹，已拒绝写入")
+        _write_atomic(target, data)
+        written.append(target.relative_to(out_dir).as_posix())
+    return written
+
+
+def _remove_stale(out_dir: Path, old: Iterable[str], keep: Iterable[str]) -> None:
+    """Delete files a previous run wrote for a source that this run did not write again."""
+    keep_set = set(keep)
+    for rel in old:
+        if rel in keep_set:
+            continue
+        target = out_dir / safe_relpath(rel)
+        if _inside(out_dir, target) and target.is_file():
+            target.unlink(missing_ok=True)
+            parent = target.parent
+            while parent != out_dir and _inside(out_dir, parent):
+                try:
+                    parent.rmdir()  # only if empty
+                except OSError:
+                    break
+                parent = parent.parent
+
+
+def _sweep_temporaries(out_dir: Path) -> None:
+    """Remove temporary files an interrupted earlier run left behind."""
+    for path in out_dir.rglob(f"*{_TMP_MARK}*"):
+        if path.is_file():
+            path.unlink(missing_ok=True)
+
+
+def _load_manifest(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    entries = data.get("entries") if isinstance(data, dict) else None
+    return entries if isinstance(entries, dict) else {}
+
+
+def _save_manifest(path: Path, entries: dict[str, Any]) -> None:
+    payload = {"version": __version__, "entries": entries}
+    _write_atomic(path, json.dumps(payload, ensure_ascii=False, indent=1).encode("utf-8"))
+
+
+def _options_key(options: dict[str, Any]) -> str:
+    """Everything besides the workbook that changes the outputs; a change re-converts."""
+    key = {"pdf": bool(options.get("pdf")), "version": __version__, "documents": _renderer() is not None}
+    key["templates"] = _templates_fingerprint()
+    return hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def _templates_fingerprint() -> str:
+    """A hash of the packaged Word templates, so that a template change re-renders."""
+    digest = hashlib.sha256()
+    here = Path(__file__).resolve().parent
+    for folder in (here / "templates", here / "render" / "templates", here.parent / "templates"):
+        if folder.is_dir():
+            for path in sorted(folder.rglob("*")):
+                if path.is_file():
+                    digest.update(path.relative_to(folder).as_posix().encode())
+                    digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+# --------------------------------------------------------------------------- runners
+
+Converter = Callable[[str, bytes, dict[str, Any]], dict[str, Any]]
+Outcome = dict[str, Any]
+OnDone = Callable[["_Task", Outcome], None]
+
+
+def _failure(kind: str, reason: str) -> Outcome:
+    err = {"file": "", "sheet": "", "cell": "", "message": reason, "text": reason}
+    return {"record": {"status": FAILED, "kind": kind, "reason": reason, "errors": [err]}, "files": []}
+
+
+def _crash_outcome(task: _Task, detail: str = "") -> Outcome:
+    name = PurePosixPath(task.rel).name
+    extra = f"（{detail}）" if detail else ""
+    return _failure(KIND_CRASH, f"{name}：处理此工作簿的进程意外退出{extra}，可能是文件异常或内存不足")
+
+
+def _timeout_outcome(task: _Task, timeout: float) -> Outcome:
+    name = PurePosixPath(task.rel).name
+    return _failure(KIND_TIMEOUT, f"{name}：处理超过 {timeout:g} 秒仍未完成，已终止（可用 --timeout 调整）")
+
+
+def _kill_pool(pool: cf.ProcessPoolExecutor) -> None:
+    """Stop a pool now, including workers stuck in a task."""
+    kill = getattr(pool, "kill_workers", None)  # Python 3.14+
+    procs = list((getattr(pool, "_processes", None) or {}).values())
+    if kill is not None:
+        kill()
+    else:
+        for proc in procs:
+            try:
+                proc.kill()
+            except Exception:  # already gone
+                pass
+    pool.shutdown(wait=False, cancel_futures=True)
+    for proc in procs:
+        proc.join(5)
+
+
+def _run_local(
+    tasks: list[_Task], jobs: int, timeout: float, converter: Converter, options: dict, on_done: OnDone
+) -> None:
+    """Run tasks on a process pool; crashes and timeouts become failed records, never a hang.
+
+    At most ``jobs`` tasks are in flight, so a task's time starts when it is submitted.
+    When the pool breaks, the tasks that were in flight are re-run one at a time at the
+    end: the one that breaks a pool on its own is the culprit; the others just complete.
+    """
+    ctx = multiprocessing.get_context("spawn")  # fork with threads (the progress bar) is unsafe
+    pending: deque[_Task] = deque(tasks)
+    solo: deque[_Task] = deque()
+    inflight: dict[cf.Future, tuple[_Task, float]] = {}
+    pool: cf.ProcessPoolExecutor | None = None
+
+    def submit(task: _Task) -> None:
+        assert pool is not None
+        fut = pool.submit(converter, task.rel, task.data, options)
+        inflight[fut] = (task, time.monotonic())
+
+    try:
+        while pending or solo or inflight:
+            if pool is None:
+                workers = 1 if (not pending and solo) else max(1, min(jobs, len(pending)))
+                pool = cf.ProcessPoolExecutor(workers, mp_context=ctx, initializer=_worker_init)
+            if pending:
+                while pending and len(inflight) < jobs:
+                    submit(pending.popleft())
+            elif solo and not inflight:
+                task = solo.popleft()
+                task.solo = True
+                submit(task)
+            now = time.monotonic()
+            wait_for = max(0.05, min(start + timeout - now for _, start in inflight.values()))
+            done, _ = cf.wait(list(inflight), timeout=wait_for, return_when=cf.FIRST_COMPLETED)
+            broken = False
+            for fut in done:
+                task, _ = inflight.pop(fut)
+                try:
+                    outcome = fut.result()
+                except BrokenProcessPool:
+                    broken = True
+                    _requeue_suspect(task, solo, on_done)
+                    continue
+                except Exception as exc:  # pickling and similar: the task, not the worker
+                    reason = f"{task.rel}：无法在工作进程中处理（{type(exc).__name__}: {exc}）"
+                    outcome = _failure(KIND_INTERNAL, reason)
+                on_done(task, outcome)
+            if broken:
+                for task, _ in list(inflight.values()):
+                    _requeue_suspect(task, solo, on_done)
+                inflight.clear()
+                _kill_pool(pool)
+                pool = None
+                continue
+            now = time.monotonic()
+            late = [(fut, task) for fut, (task, start) in inflight.items() if now - start >= timeout]
+            if late:
+                for fut, task in late:
+                    del inflight[fut]
+                    on_done(task, _timeout_outcome(task, timeout))
+                # The hung worker cannot be cancelled, only killed, and with it the pool:
+                # the innocent tasks that were in flight go back to the front of the queue.
+                for task, _ in list(inflight.values()):
+                    (solo if task.solo else pending).appendleft(task)
+                inflight.clear()
+                _kill_pool(pool)
+                pool = None
+    except BaseException:
+        if pool is not None:
+            _kill_pool(pool)
+            pool = None
+        raise
+    finally:
+        if pool is not None:
+            pool.shutdown(wait=True)
+
+
+def _requeue_suspect(task: _Task, solo: deque[_Task], on_done: OnDone) -> None:
+    if task.solo:
+        on_done(task, _crash_outcome(task))
+    else:
+        solo.append(task)
+
+
+def _run_dask(
+    tasks: list[_Task], scheduler: str, timeout: float, converter: Converter, options: dict, on_done: OnDone
+) -> None:
+    """Run tasks on a Dask distributed cluster. Workers need perf_excel installed, not our disk.
+
+    A worker that dies repeatedly on a task makes Dask raise ``KilledWorker``: a crash.
+    When no task finishes for ``timeout`` seconds, the ones left are reported as timed out.
+    """
+    try:
+        from distributed import Client, wait
+    except ImportError:
+        raise UsageError(
+            "用法错误：--scheduler 需要 Dask：请安装 pip install 'perf-excel[dask]'（dask[distributed]）"
+        ) from None
+    try:
+        client = Client(scheduler, timeout="15s", set_as_default=False)
+    except Exception as exc:
+        raise OutputError(f"无法连接 Dask 调度器 {scheduler}：{type(exc).__name__}: {exc}") from None
+    try:
+        futures = {}
+        for task in tasks:
+            key = f"perf-excel-{task.sha256[:16]}-{task.index}-{os.getpid()}"
+            fut = client.submit(converter, task.rel, task.data, options, key=key, pure=False, retries=0)
+            futures[fut] = task
+        remaining = set(futures)
+        while remaining:
+            try:
+                done, not_done = wait(list(remaining), timeout=timeout, return_when="FIRST_COMPLETED")
+            except TimeoutError:
+                done, not_done = set(), set(remaining)
+            if not done:
+                for fut in not_done:
+                    on_done(futures[fut], _timeout_outcome(futures[fut], timeout))
+                client.cancel(list(not_done), force=True)
+                break
+            for fut in done:
+                task = futures[fut]
+                remaining.discard(fut)
+                try:
+                    outcome = fut.result()
+                except Exception as exc:
+                    if type(exc).__name__ == "KilledWorker":
+                        outcome = _crash_outcome(task, "Dask 工作节点多次退出")
+                    else:
+                        reason = f"{task.rel}：在 Dask 集群上处理失败（{type(exc).__name__}: {exc}）"
+                        outcome = _failure(KIND_INTERNAL, reason)
+                on_done(task, outcome)
+    except BaseException:
+        client.cancel(list(futures), force=True)
+        raise
+    finally:
+        client.close()
+
+
+# --------------------------------------------------------------------------- the batch
+
+
+def run_batch(
+    inputs: str | os.PathLike | Sequence[str | os.PathLike],
+    out_dir: str | os.PathLike,
+    *,
+    jobs: int | None = None,
+    pattern: str | None = None,
+    pdf: bool = False,
+    force: bool = False,
+    scheduler: str | None = None,
+    timeout: float = DEFAULT_TIMEOUT,
+    progress: Callable[[str, Any], None] | None = None,
+    converter: Converter | None = None,
+) -> BatchSummary:
+    """Convert every workbook of ``inputs`` (folders, searched recursively, or files) into ``out_dir``.
+
+    Args:
+        inputs: a folder, a workbook, or a list of them.
+        out_dir: the output folder (created if missing); one sub-folder per workbook.
+        jobs: worker processes (default: the number of CPUs).
+        pattern: glob the relative path or the file name must match (e.g. ``"2025/*.xlsx"``).
+        pdf: also produce PDFs of the documents (LibreOffice).
+        force: convert even workbooks that have not changed since their outputs were written.
+        scheduler: a Dask scheduler address (``tcp://host:8786``) to run the tasks on.
+        timeout: seconds one workbook may take before its worker is killed and it is reported.
+        progress: called as ``progress("start", n_total)`` and ``progress("file", FileRecord)``.
+        converter: the per-workbook function (for tests); must be importable by workers.
+
+    Returns:
+        The summary (also written as ``batch-summary.json`` and ``batch-summary.xlsx``).
+        Raises :class:`UsageError` for wrong arguments and :class:`OutputError` when the
+        output folder is locked by another batch or cannot be written.
+    """
+    t0 = time.perf_counter()
+    started = datetime.now().isoformat(timespec="seconds")
+    if jobs is not None and jobs < 1:
+        raise UsageError(f"用法错误：--jobs 应为正整数，而不是 {jobs}")
+    if not timeout or timeout <= 0:
+        raise UsageError(f"用法错误：--timeout 应为正数，而不是 {timeout}")
+    if scheduler is not None and not re.match(r"^[a-z][a-z0-9+.-]*://\S+$", scheduler):
+        raise UsageError(f"用法错误：--scheduler 应为调度器地址，例如 tcp://主机:8786，而不是 “{scheduler}”")
+    out = Path(out_dir)
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"用法错误：输出位置 {out} 是一个文件，不是文件夹")
+    found, ignored = discover(inputs, pattern, exclude=out)
+    out_rels = _assign_output_dirs([rel for _, rel in found])
+    options = {"pdf": bool(pdf), "force": bool(force), "pattern": pattern, "scheduler": scheduler, "timeout": timeout}
+    options["jobs"] = None if scheduler else (jobs or _cpu_count())
+    in_text = ", ".join(str(i) for i in ([inputs] if isinstance(inputs, (str, os.PathLike)) else inputs))
+
+    try:
+        state = out / STATE_DIR
+        state.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"无法创建输出文件夹 {out}：{exc.strerror or exc}") from None
+    lock = _OutLock(state)
+    lock.acquire()
+    try:
+        _sweep_temporaries(out)
+        manifest_path = state / MANIFEST
+        manifest = _load_manifest(manifest_path)
+        opt_key = _options_key(options)
+        records: dict[int, FileRecord] = {}
+        tasks: list[_Task] = []
+        summary = BatchSummary(in_text, str(out), options, [], ignored, started)
+        if progress:
+            progress("start", len(found))
+        for i, ((path, rel), out_rel) in enumerate(zip(found, out_rels)):
+            record = FileRecord(source=rel, output_dir=out_rel)
+            records[i] = record
+            try:
+                data = path.read_bytes()
+            except OSError as exc:
+                record.status, record.kind = FAILED, KIND_INPUT
+                record.reason = f"{path.name}：无法读取（{exc.strerror or exc}），文件可能被占用或没有权限"
+                record.errors = [
+                    {"file": path.name, "sheet": "", "cell": "", "message": record.reason, "text": record.reason}
+                ]
+                if progress:
+                    progress("file", record)
+                continue
+            sha = hashlib.sha256(data).hexdigest()
+            record.sha256 = sha
+            old = manifest.get(rel)
+            if not force and _unchanged(out, old, sha, opt_key, out_rel):
+                _restore(record, old)
+                if progress:
+                    progress("file", record)
+                continue
+            tasks.append(_Task(i, path, rel, out_rel, data, sha))
+
+        def on_done(task: _Task, outcome: Outcome) -> None:
+            record = records[task.index]
+            _fill(record, outcome["record"])
+            old = manifest.get(task.rel) or {}
+            if record.status == OK:
+                try:
+                    record.outputs = _commit_outputs(out, task.out_rel, outcome["files"])
+                except OutputError as exc:
+                    record.status, record.kind, record.reason = FAILED, KIND_OUTPUT, str(exc)
+                except OSError as exc:
+                    record.status, record.kind = FAILED, KIND_OUTPUT
+                    record.reason = f"{task.rel}：无法写入输出（{exc.strerror or exc}：{exc.filename or ''}）"
+            if record.status == OK:
+                _remove_stale(out, old.get("outputs", []), record.outputs)
+                manifest[task.rel] = {
+                    "sha256": task.sha256,
+                    "options": opt_key,
+                    "output_dir": task.out_rel,
+                    "outputs": record.outputs,
+                    "finished": datetime.now().isoformat(timespec="seconds"),
+                    "record": {k: v for k, v in record.to_dict().items() if k not in ("outputs", "source")},
+                }
+            elif old:
+                # A failed conversion keeps the last good outputs on disk, but they are no longer
+                # current: forget the hash so that the next run tries again.
+                old["sha256"] = ""
+            _save_manifest(manifest_path, manifest)
+            if progress:
+                progress("file", record)
+
+        # Big workbooks first: the batch ends sooner when the long ones do not start last.
+        tasks.sort(key=lambda t: -len(t.data))
+        convert = converter or convert_workbook
+        try:
+            if tasks and scheduler:
+                _run_dask(tasks, scheduler, timeout, convert, options, on_done)
+            elif tasks:
+                _run_local(tasks, min(options["jobs"], len(tasks)), timeout, convert, options, on_done)
+        except KeyboardInterrupt:
+            summary.interrupted = True
+        summary.files = [records[i] for i in sorted(records)]
+        summary.seconds = time.perf_counter() - t0
+        write_summary(summary, out)
+        if summary.interrupted:
+            raise KeyboardInterrupt
+        return summary
+    finally:
+        lock.release()
+
+
+def _cpu_count() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:
+        return os.cpu_count() or 1
+
+
+def _unchanged(out: Path, old: dict | None, sha: str, opt_key: str, out_rel: str) -> bool:
+    if not old or old.get("sha256") != sha or old.get("options") != opt_key or old.get("output_dir") != out_rel:
+        return False
+    outputs = old.get("outputs") or []
+    return bool(outputs) and all((out / safe_relpath(rel)).is_file() for rel in outputs)
+
+
+def _restore(record: FileRecord, old: dict) -> None:
+    saved = old.get("record") or {}
+    for key in ("units", "grades", "warnings"):
+        if key in saved:
+            setattr(record, key, saved[key])
+    record.outputs = list(old.get("outputs") or [])
+    record.status = UNCHANGED
+    record.reason = f"内容与选项均未变化（上次完成于 {old.get('finished', '?')}），已跳过；需要重做请加 --force"
+
+
+def _fill(record: FileRecord, data: dict[str, Any]) -> None:
+    for key in ("status", "kind", "reason", "units", "grades", "warnings", "errors", "detail"):
+        if key in data:
+            setattr(record, key, data[key])
+    record.seconds = round(float(data.get("seconds", 0.0)), 3)
+
+
+# --------------------------------------------------------------------------- the summary
+
+
+def write_summary(summary: BatchSummary, out_dir: Path) -> tuple[Path, Path]:
+    """Write ``batch-summary.json`` and ``batch-summary.xlsx`` into ``out_dir`` (atomically)."""
+    out_dir = Path(out_dir)
+    json_path = out_dir / SUMMARY_JSON
+    _write_atomic(json_path, json.dumps(summary.to_dict(), ensure_ascii=False, indent=2).encode("utf-8"))
+    xlsx_path = out_dir / SUMMARY_XLSX
+    _write_summary_xlsx(summary, xlsx_path)
+    return json_path, xlsx_path
+
+
+def _write_summary_xlsx(summary: BatchSummary, path: Path) -> None:
+    from openpyxl import Workbook
+    from openpyxl.styles import Font, PatternFill
+
+    from .writer import safe_cell
+
+    grades = list(dict.fromkeys(g for f in summary.files for g in f.grades))
+    wb = Workbook(write_only=True)
+    bold = Font(name="黑体", bold=True)
+    fill = PatternFill("solid", fgColor="DDEBF7")
+
+    def sheet(title: str, header: list[str], rows: Iterable[list[object]], widths: list[int]) -> None:
+        ws = wb.create_sheet(title)
+        from openpyxl.utils import get_column_letter
+
+        for j, w in enumerate(widths, start=1):
+            ws.column_dimensions[get_column_letter(j)].width = w
+        ws.freeze_panes = "A2"
+        head = []
+        for h in header:
+            c = safe_cell(ws, h, bold)
+            c.fill = fill
+            head.append(c)
+        ws.append(head)
+        for row in rows:
+            ws.append([safe_cell(ws, v) if isinstance(v, str) else v for v in row])
+
+    header = ["文件", "状态", "单位数", *grades, "警告数", "错误数", "用时（秒）", "输出文件夹", "原因"]
+    rows = [
+        [
+            f.source,
+            STATUS_TEXT.get(f.status, f.status),
+            f.units if f.status != FAILED else None,
+            *[f.grades.get(g, 0) if f.status != FAILED else None for g in grades],
+            len(f.warnings),
+            len(f.errors),
+            f.seconds,
+            f.output_dir if f.status != FAILED else "",
+            f.reason,
+        ]
+        for f in summary.files
+    ]
+    rows += [
+        [i["source"], "忽略", None, *[None] * len(grades), None, None, None, "", i["reason"]] for i in summary.ignored
+    ]
+    sheet("汇总", header, rows, [36, 14, 8, *[8] * len(grades), 8, 8, 10, 30, 80])
+
+    problems = [
+        [f.source, level, p.get("sheet", ""), p.get("cell", ""), p.get("message", "")]
+        for f in summary.files
+        for level, items in (("错误", f.errors), ("警告", f.warnings))
+        for p in items
+    ]
+    sheet("问题", ["文件", "级别", "工作表", "单元格", "说明"], problems, [36, 8, 12, 10, 90])
+
+    counts = summary.to_dict()["counts"]
+    info = [
+        ["输入", summary.in_dir],
+        ["输出", summary.out_dir],
+        ["开始时间", summary.started],
+        ["用时（秒）", round(summary.seconds, 3)],
+        ["工作簿总数", counts["total"]],
+        ["成功", counts[OK]],
+        ["失败", counts[FAILED]],
+        ["未变化，已跳过", counts[UNCHANGED]],
+        ["未处理（已中断）", counts[NOT_RUN]],
+        ["忽略的文件", counts["ignored"]],
+        ["退出码", summary.exit_code],
+        ["程序版本", __version__],
+    ]
+    sheet("说明", ["项目", "值"], info, [20, 60])
+
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    try:
+        _write_atomic(path, buffer.getvalue())
+    except OSError as exc:
+        raise OutputError(
+            f"{path.name}：无法写入汇总（{exc.strerror or exc}）；可能正在 Excel 中打开，请关闭后重试"
+        ) from None
+
+
+def eta_text(seconds: float) -> str:
+    """Seconds as a short Chinese duration (for logs)."""
+    if not math.isfinite(seconds):
+        return "?"
+    seconds = int(round(seconds))
+    if seconds < 60:
+        return f"{seconds} 秒"
+    minutes, s = divmod(seconds, 60)
+    if minutes < 60:
+        return f"{minutes} 分 {s} 秒"
+    hours, m = divmod(minutes, 60)
+    return f"{hours} 小时 {m} 分"
