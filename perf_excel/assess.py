@@ -486,4 +486,4 @@ def _derive(scheme: Scheme, data: Dataset) -> Dataset:
         return data
     from .formula import derive_columns
 
-    return derive_columns(derived, data)
+    return derive_columns(derived, data, scheme.units)

@@ -21,6 +21,7 @@ import pandas as pd
 from . import methods
 from .dataset import Dataset
 from .errors import ERROR, WARNING, InputError, Problem, quote
+from .formula import check_formulas, formula_names
 from .model import (
     METHOD_ALIASES,
     METHODS,
@@ -728,7 +729,8 @@ def _parse_data(t: Table | None, c: _Collector, units: tuple[Unit, ...], indicat
     formulas_use: set[str] = set()
     for ind in indicators:
         if ind.formula:
-            formulas_use.update(re.findall(r"[^\s+\-*/()，,]+", ind.formula))
+            # The parser's own list of names: brackets, full-width operators and functions are handled.
+            formulas_use.update(formula_names(ind.formula))
     values: dict[str, np.ndarray] = {}
     nas: dict[str, np.ndarray] = {}
     texts: dict[str, pd.Series] = {}
@@ -859,6 +861,9 @@ def build_scheme(tables: Mapping[str, Table], file: str = "") -> tuple[Scheme, D
     _check_tie_breakers(settings, indicators, c, tables.get("设置"))
     _check_category_totals(settings, indicators, categories, c, tables.get("指标"))
     dataset = _parse_data(tables.get("数据"), c, units, indicators)
+    if tables.get("数据") is not None and tables.get("指标") is not None:
+        formula_problems, _ = check_formulas(indicators, dataset.values.columns, tables["指标"].sheet, file)
+        problems.extend(formula_problems)
     scheme = Scheme(settings, indicators, units, adjustments, vetoes, corrections)
     return scheme, dataset, problems
 

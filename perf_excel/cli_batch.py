@@ -28,7 +28,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--pattern", metavar="GLOB", help="只处理相对路径或文件名匹配的工作簿，例如 '2025/*.xlsx'")
     p.add_argument("--pdf", action="store_true", help="同时生成 PDF（需要 LibreOffice）")
     p.add_argument("--force", action="store_true", help="即使工作簿和选项都未变化也重新生成")
-    p.add_argument("--scheduler", metavar="ADDRESS", help="在 Dask 集群上运行，例如 tcp://主机:8786（需 perf-excel[dask]）")
+    p.add_argument(
+        "--scheduler", metavar="ADDRESS", help="在 Dask 集群上运行，例如 tcp://主机:8786（需 perf-excel[dask]）"
+    )
     p.add_argument(
         "--timeout",
         type=_positive_float,
