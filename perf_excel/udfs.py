@@ -1,0 +1,463 @@
+"""Excel custom functions (PERF_*): the module users put in xlwings' "UDF Modules".
+
+Every function is a one-liner over the core, called once per table or column (never
+once per cell); a range result spills as a dynamic array. The xlwings decorators only
+attach metadata (category 绩效考核, Chinese descriptions for the function wizard,
+``ndim=2`` so that a column arrives as a list of rows and ``err_to_str`` so that an
+Excel error such as ``#DIV/0!`` arrives as text and is reported, not taken as blank).
+Called from Python, each function takes a scalar for a single cell or a list of rows
+for a range and returns what the cell shows: a scalar or a list of rows. Bad input
+returns a short Chinese text starting with ``#错误：``, never a traceback.
+
+Parameters are positional (xlwings' VBA wrappers pass no keywords); optional ones are
+trailing and default to ``None``. The docstrings are the function wizard's
+descriptions, hence Chinese and at most 255 characters.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import xlwings as xw
+
+from . import methods
+from .assess import assess, assign_grades, competition_ranks
+from .build import build_scheme
+from .errors import InputError, PerfExcelError, quote
+from .model import NOT_APPLICABLE
+from .numbers import is_blank, round_half_up_array
+from .tables import Table
+from .xl_bridge import (
+    CellError,
+    TableErrors,
+    build_from_ranges,
+    cell_text,
+    error_text,
+    flatten,
+    is_single,
+    number_or_error,
+    problem_row,
+    problems_text,
+    reshape,
+    scalar,
+    settings_rows,
+)
+
+__all__ = [
+    "CATEGORY",
+    "PERF_ASSESS",
+    "PERF_BAND",
+    "PERF_DEDUCT",
+    "PERF_EFFICACY",
+    "PERF_EXPLAIN",
+    "PERF_GRADE",
+    "PERF_GRADE_SCORE",
+    "PERF_LINEAR",
+    "PERF_RANK",
+    "PERF_RATIO",
+    "PERF_VETO",
+]
+
+#: The function wizard's category of every PERF_* function.
+CATEGORY = "绩效考核"
+
+#: What a cell shows: a number, a text, a blank, or a list of rows of those.
+Cell = Any
+
+
+def _args(**docs: str) -> Callable:
+    """xw.arg for every parameter: a list of rows for ranges, Excel errors as text, a doc."""
+
+    def decorate(f: Callable) -> Callable:
+        for name, doc in reversed(docs.items()):
+            f = xw.arg(name, ndim=2, err_to_str=True, doc=doc)(f)
+        return f
+
+    return decorate
+
+
+def _guarded(f: Callable) -> Callable:
+    """Turn every failure into the text a cell shows; a cell never gets a traceback."""
+
+    @functools.wraps(f)
+    def wrapper(*args: Any) -> Cell:
+        try:
+            return f(*args)
+        except CellError as exc:
+            return str(exc)
+        except TableErrors as exc:
+            return problems_text(exc.problems)
+        except InputError as exc:
+            return problems_text(exc.problems)
+        except PerfExcelError as exc:
+            return error_text(exc.message)
+        except Exception as exc:  # a cell must show a message, whatever went wrong
+            return error_text(f"内部错误（{type(exc).__name__}）：{exc}")
+
+    return wrapper
+
+
+# --- per-indicator functions -------------------------------------------------------
+_IND_HEADER = ("编码", "维度", "分值", "计分方法", "方向", "目标值", "下限", "封顶", "区间", "每项扣分")
+_EFFICACY_COLUMNS = ("优秀值", "良好值", "平均值", "较低值", "较差值")
+
+
+def _broadcast(name: str, value: object, shape: tuple[int, int], n: int) -> list[object]:
+    """A parameter per value: one cell for all, or a range the size of the values."""
+    if value is None or is_single(value):
+        return [None if value is None else scalar(value)] * n
+    pshape, flat = flatten(value)
+    if pshape != shape:
+        raise CellError(
+            f"{name}的区域为 {pshape[0]}×{pshape[1]}，应为单个单元格或与实际值相同（{shape[0]}×{shape[1]}）"
+        )
+    return flat
+
+
+def _score_values(method: str, actual: object, params: dict[str, object], what: str = "实际值") -> Cell:
+    """Score ``actual`` (a cell or a range) with one indicator method and its parameters.
+
+    Parameters that are ranges the size of ``actual`` vary per value; each distinct set of
+    parameters becomes one row of an 指标 table, checked by :func:`build_scheme` exactly as
+    a workbook's row would be. Scores come from :data:`perf_excel.methods.SCORERS`.
+    """
+    shape, xs = flatten(actual)
+    single = is_single(actual)
+    n = len(xs)
+    fixed = {k: v for k, v in params.items() if k in _EFFICACY_COLUMNS}
+    per_value = {k: _broadcast(k, v, shape, n) for k, v in params.items() if k not in fixed}
+    keys = [tuple(per_value[k][i] for k in per_value) for i in range(n)]
+    groups = list(dict.fromkeys(keys))
+    header = list(_IND_HEADER) + list(fixed)
+    rows: list[list[object]] = [header]
+    for g, key in enumerate(groups):
+        row: dict[str, object] = {"编码": f"P{g + 1}", "维度": "计分", "计分方法": method, **dict(zip(per_value, key))}
+        row.update(fixed)
+        rows.append([row.get(col) for col in header])
+    scheme, _, problems = build_scheme({"指标": Table.from_rows("指标", rows)})
+    group_error: dict[int, str] = {}
+    for p in problems:
+        if not p.is_error or p.sheet != "指标":
+            continue
+        r = problem_row(p)
+        if r is None or len(groups) == 1:
+            raise CellError(p.message)
+        group_error.setdefault(r - 2, error_text(p.message))
+    indicators = {ind.code: ind for ind in scheme.indicators}
+    group_of = {key: g for g, key in enumerate(groups)}
+
+    out: list[object] = [None] * n
+    by_group: dict[int, list[int]] = {}
+    values = np.full(n, np.nan)
+    for i, x in enumerate(xs):
+        g = group_of[keys[i]]
+        if g in group_error:
+            out[i] = group_error[g]
+            continue
+        ind = indicators[f"P{g + 1}"]
+        if is_blank(x):
+            continue  # not yet entered: the cell stays blank (the assessment counts 0)
+        if isinstance(x, str) and x.strip() == NOT_APPLICABLE:
+            out[i] = NOT_APPLICABLE
+            continue
+        if method == "定性":
+            frac = None if not isinstance(x, str) else methods.grade_fraction(ind.grade_table, x)
+            if frac is None:
+                grades = "、".join(dict.fromkeys(ind.grade_table))
+                out[i] = error_text(f"{quote(cell_text(x))} 不是有效的定性等级（应为 {grades} 之一）")
+                continue
+            values[i] = frac
+        else:
+            v = number_or_error(x, what)
+            if isinstance(v, str):
+                out[i] = v
+                continue
+            if method == "扣分" and v < 0:
+                out[i] = error_text(f"扣分项数 {quote(v)} 不能为负")
+                continue
+            values[i] = v
+        by_group.setdefault(g, []).append(i)
+    for g, idx in by_group.items():
+        ind = indicators[f"P{g + 1}"]
+        scores = methods.SCORERS[ind.method](ind, values[idx], np.zeros(len(idx)))
+        for i, s in zip(idx, scores):
+            out[i] = float(s)
+    return reshape(out, shape, single)
+
+
+@xw.func(category=CATEGORY)
+@_args(
+    actual="实际值：一个单元格或一列（空白返回空白，“不适用”原样返回）",
+    target="目标值：大于 0；单个单元格，或与实际值同样大小的区域（每个单位一个目标值）",
+    points="分值（满分）",
+    direction="方向：正向（默认）或 逆向",
+    cap="封顶：得分上限为 分值×封顶，默认 1",
+)
+@_guarded
+def PERF_RATIO(actual: Cell, target: Cell, points: Cell, direction: Cell = None, cap: Cell = None) -> Cell:
+    """完成比例计分：正向 实际值/目标值×分值，逆向 目标值/实际值×分值，不超过 分值×封顶。例：目标 500、实际 487、分值 10 得 9.74。"""
+    return _score_values("完成比例", actual, {"目标值": target, "分值": points, "方向": direction, "封顶": cap})
+
+
+@xw.func(category=CATEGORY)
+@_args(
+    actual="实际值：一个单元格或一列",
+    standards="五个标准值（优秀、良好、平均、较低、较差）所在的 5 个单元格；由大到小为正向，由小到大为逆向",
+    points="分值（满分）",
+)
+@_guarded
+def PERF_EFFICACY(actual: Cell, standards: Cell, points: Cell) -> Cell:
+    """功效系数计分（国资委）：分值×本档系数 +（实际值−本档值）/（上档值−本档值）×分值×（上档系数−本档系数），达到优秀值得满分，低于较差值得 0。"""
+    shape, values = flatten(standards)
+    if len(values) != 5:
+        raise CellError(f"功效系数需要 5 个标准值（优秀、良好、平均、较低、较差），收到 {len(values)} 个")
+    params: dict[str, object] = {"分值": points, "方向": None}
+    params.update(zip(_EFFICACY_COLUMNS, values))
+    first, last = number_or_error(values[0], "优秀值"), number_or_error(values[4], "较差值")
+    if isinstance(first, float) and isinstance(last, float) and first < last:
+        params["方向"] = "逆向"
+    return _score_values("功效系数", actual, params)
+
+
+@xw.func(category=CATEGORY)
+@_args(
+    actual="实际值：一个单元格或一列",
+    bands="区间规则，如 >=95:1; >=90:0.8; >=80:0.6; else:0（满足的第一条给出分值的比例）",
+    points="分值（满分）",
+)
+@_guarded
+def PERF_BAND(actual: Cell, bands: Cell, points: Cell) -> Cell:
+    """区间计分：按区间规则（如 >=95:1; >=90:0.8; else:0）取实际值满足的第一条，得 分值×比例；都不满足得 0。"""
+    return _score_values("区间", actual, {"区间": bands, "分值": points})
+
+
+@xw.func(category=CATEGORY)
+@_args(
+    actual="实际值：一个单元格或一列",
+    floor="下限：等于下限得 0（逆向指标的下限大于目标值）",
+    target="目标值：达到目标值得满分",
+    points="分值（满分）",
+)
+@_guarded
+def PERF_LINEAR(actual: Cell, floor: Cell, target: Cell, points: Cell) -> Cell:
+    """线性计分：下限得 0，目标值得满分，其间按比例，超出两端取 0 或满分。"""
+    return _score_values("线性", actual, {"下限": floor, "目标值": target, "分值": points})
+
+
+@xw.func(category=CATEGORY)
+@_args(
+    count="扣分项数：一个单元格或一列（不能为负）",
+    per_item="每项扣分：大于 0",
+    points="分值（满分）",
+)
+@_guarded
+def PERF_DEDUCT(count: Cell, per_item: Cell, points: Cell) -> Cell:
+    """扣分计分：分值 − 项数×每项扣分，最低 0 分。"""
+    return _score_values("扣分", count, {"每项扣分": per_item, "分值": points}, what="扣分项数")
+
+
+@xw.func(category=CATEGORY)
+@_args(
+    grade="定性等级：一个单元格或一列，如 优、良、中、差 或 A、B、C、D",
+    points="分值（满分）",
+    table="折算表（可省略），默认 优:1; 良:0.8; 中:0.6; 差:0.4（A–D 同）",
+)
+@_guarded
+def PERF_GRADE_SCORE(grade: Cell, points: Cell, table: Cell = None) -> Cell:
+    """定性计分：等级按折算表换成比例再乘分值，默认 优/A 1.0、良/B 0.8、中/C 0.6、差/D 0.4。"""
+    return _score_values("定性", grade, {"分值": points, "区间": table}, what="定性等级")
+
+
+# --- per-table functions -----------------------------------------------------------
+def _texts(name: str, value: object, shape: tuple[int, int], n: int) -> list[str]:
+    return [cell_text(v) for v in _broadcast(name, value, shape, n)]
+
+
+def _numbers(values: list[object], what: str) -> tuple[np.ndarray, list[object]]:
+    """Floats (NaN where not a number) and, per value, what its cell shows if not scored."""
+    nums = np.full(len(values), np.nan)
+    shown: list[object] = [None] * len(values)
+    for i, x in enumerate(values):
+        v = number_or_error(x, what)
+        if v is None:
+            shown[i] = ""
+        elif isinstance(v, str):
+            shown[i] = v if v.startswith("#") else error_text(f"{what} {quote(v)} 不是有效数字")
+        else:
+            nums[i] = v
+    return nums, shown
+
+
+@xw.func(category=CATEGORY)
+@_args(
+    scores="得分或总分：一列",
+    categories="类别（可省略）：与得分同样大小的一列，在各类别内分别排名",
+)
+@_guarded
+def PERF_RANK(scores: Cell, categories: Cell = None) -> Cell:
+    """类别内排名：分数高者在前，同分并列并占用名次（1、2、2、4）；空白不参加排名。"""
+    shape, xs = flatten(scores)
+    groups = np.array(_texts("类别", categories, shape, len(xs)), dtype=object)
+    nums, out = _numbers(xs, "得分")
+    ok = ~np.isnan(nums)
+    if ok.any():
+        ranks = competition_ranks([nums[ok]], groups[ok])
+        for i, r in zip(np.flatnonzero(ok), ranks):
+            out[i] = int(r)
+    return reshape(out, shape, is_single(scores))
+
+
+_YES = {"是", "否决", "y", "yes", "true", "1", "√", "x"}
+_NO = {"", "否", "n", "no", "false", "0"}
+
+
+def _flag(value: object, i: int) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = cell_text(value).lower()
+    if text in _YES:
+        return True
+    if text in _NO:
+        return False
+    raise CellError(f"否决列第 {i + 1} 个值 {quote(value)} 无效（应为 是 或 否）")
+
+
+def _grade_settings(standards: object, quota: object, rounding: object, veto_mode: object):
+    items: dict[str, object] = {"等次标准": scalar(standards) if standards is not None else None}
+    if quota is not None:
+        q = scalar(quota)
+        if isinstance(q, (int, float)) and not isinstance(q, bool) and 0 < q < 1:
+            items["优秀比例"] = q
+        elif isinstance(q, str) and "%" in q.replace("％", "%"):
+            items["优秀比例"] = q
+        else:
+            items["优秀名额"] = q
+    items["比例取整"] = scalar(rounding) if rounding is not None else None
+    items["否决效果"] = scalar(veto_mode) if veto_mode is not None else None
+    t = Table.from_rows("设置", settings_rows(items))
+    scheme, _, problems = build_scheme({"设置": t})
+    errors = [p for p in problems if p.is_error and p.sheet == "设置"]
+    if errors:
+        raise CellError(errors[0].message)
+    return scheme.settings
+
+
+@xw.func(category=CATEGORY)
+@_args(
+    totals="总分：一列（先按四舍五入保留两位小数）",
+    categories="类别（可省略）：与总分同样大小的一列；名额按类别分别计算",
+    vetoed="是否否决（可省略）：一列，是/否",
+    standards="等次标准（可省略），默认 优秀:90; 良好:80; 合格:60; 不合格:0",
+    quota="优秀名额或比例（可省略）：20% 或 0.2 为比例，6 或 前6名 为名额",
+    rounding="比例取整（可省略）：向下（默认）、四舍五入 或 向上",
+    veto_mode="否决效果（可省略）：不得评优（默认）或 不合格",
+)
+@_guarded
+def PERF_GRADE(
+    totals: Cell,
+    categories: Cell = None,
+    vetoed: Cell = None,
+    standards: Cell = None,
+    quota: Cell = None,
+    rounding: Cell = None,
+    veto_mode: Cell = None,
+) -> Cell:
+    """评定等次：按分数线定等次，优秀按类别名额依名次取满为止；否决的单位不得评优（或定为不合格）。"""
+    shape, xs = flatten(totals)
+    n = len(xs)
+    settings = _grade_settings(standards, quota, rounding, veto_mode)
+    groups = np.array(_texts("类别", categories, shape, n), dtype=object)
+    flags = np.array([_flag(v, i) for i, v in enumerate(_broadcast("否决", vetoed, shape, n))], dtype=bool)
+    nums, out = _numbers(xs, "总分")
+    ok = ~np.isnan(nums)
+    if ok.any():
+        rounded = round_half_up_array(nums[ok], 2)
+        ranks = competition_ranks([rounded], groups[ok])
+        grades, _ = assign_grades(rounded, ranks, groups[ok], flags[ok], settings)
+        for i, g in zip(np.flatnonzero(ok), grades):
+            out[i] = g
+    return reshape(out, shape, is_single(totals))
+
+
+@xw.func(category=CATEGORY)
+@_args(unit_codes="单位编码：一列", veto_codes="被否决的单位编码：一列（如 否决 表的 单位编码 列）")
+@_guarded
+def PERF_VETO(unit_codes: Cell, veto_codes: Cell) -> Cell:
+    """一票否决标记：单位编码出现在否决名单中的返回“是”，否则为空白。"""
+    shape, codes = flatten(unit_codes)
+    vetoes = {cell_text(v) for v in flatten(veto_codes)[1]} - {""}
+    out = ["是" if cell_text(c) in vetoes else "" for c in codes]
+    return reshape(out, shape, is_single(unit_codes))
+
+
+_TABLE_DOCS = {
+    "indicators": "指标表区域（含表头：编码、维度、指标名称、分值、计分方法……）",
+    "units": "单位表区域（含表头：编码、名称、类别）",
+    "data": "数据表区域（含表头：单位编码 和各指标编码）",
+    "bonus": "加减分表区域（可省略；表头：单位编码、类型、分值、事由）",
+    "vetoes": "否决表区域（可省略；表头：单位编码、事项、事由）",
+    "corrections": "修正表区域（可省略；表头：单位编码、指标编码、系数、事由）",
+    "settings": "设置表区域（可省略；表头：项目、值）",
+}
+
+
+def _assess(*ranges: object):
+    scheme, dataset = build_from_ranges(*ranges)
+    return assess(scheme, dataset)
+
+
+@xw.func(category=CATEGORY)
+@_args(**_TABLE_DOCS)
+@_guarded
+def PERF_ASSESS(
+    indicators: Cell,
+    units: Cell,
+    data: Cell,
+    bonus: Cell = None,
+    vetoes: Cell = None,
+    corrections: Cell = None,
+    settings: Cell = None,
+) -> Cell:
+    """完整考核：按指标、单位、数据等表计分、折算、修正、加减分、类别排名、评定等次，返回含表头的结果表（与“结果”工作表相同）。有错误时逐条列出。"""
+    from .writer import result_header, result_rows
+
+    results = _assess(indicators, units, data, bonus, vetoes, corrections, settings)
+    rows = [result_header(results), *result_rows(results)]
+    return [[_cell(v) for v in row] for row in rows]
+
+
+@xw.func(category=CATEGORY)
+@_args(**_TABLE_DOCS, unit="单位编码（可省略）：给出时返回该单位每项指标的得分说明")
+@_guarded
+def PERF_EXPLAIN(
+    indicators: Cell,
+    units: Cell,
+    data: Cell,
+    bonus: Cell = None,
+    vetoes: Cell = None,
+    corrections: Cell = None,
+    settings: Cell = None,
+    unit: Cell = None,
+) -> Cell:
+    """得分说明：不给单位时返回说明列（表头“说明”，每个单位一行，顺序同单位表）；给出单位编码时返回该单位各指标的计分过程和总分构成。"""
+    results = _assess(indicators, units, data, bonus, vetoes, corrections, settings)
+    code = cell_text(scalar(unit)) if unit is not None else ""
+    if not code:
+        return [["说明"], *([results.total_explanation(c)] for c in results.units)]
+    if code not in results.units:
+        raise CellError(f"单位编码 {quote(code)} 不在单位表中")
+    names = {i.code: i.name for i in results.scheme.indicators}
+    rows = [["指标", "说明"]]
+    rows += [[f"{c} {names[c]}", text] for c, text in results.explanations(code).items()]
+    rows.append(["总分", results.total_explanation(code)])
+    return rows
+
+
+def _cell(value: object) -> object:
+    if isinstance(value, float) and math.isnan(value):
+        return ""
+    return "" if value is None else value
