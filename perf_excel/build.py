@@ -862,7 +862,9 @@ def build_scheme(tables: Mapping[str, Table], file: str = "") -> tuple[Scheme, D
     _check_category_totals(settings, indicators, categories, c, tables.get("指标"))
     dataset = _parse_data(tables.get("数据"), c, units, indicators)
     if tables.get("数据") is not None and tables.get("指标") is not None:
-        formula_problems, _ = check_formulas(indicators, dataset.values.columns, tables["指标"].sheet, file)
+        # Every 数据 header counts as a column (a referenced one is always parsed), so typos get suggestions.
+        columns = [*dataset.values.columns, *tables["数据"].columns]
+        formula_problems, _ = check_formulas(indicators, columns, tables["指标"].sheet, file)
         problems.extend(formula_problems)
     scheme = Scheme(settings, indicators, units, adjustments, vetoes, corrections)
     return scheme, dataset, problems

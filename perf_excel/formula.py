@@ -136,17 +136,19 @@ class _Parser:
         if self.tok.kind == "op" and self.tok.text == op:
             self.k += 1
             return
-        raise FormulaError(f"第 {self.tok.pos + 1} 个字符处应为 “{op}”，实际为 {self._what()}")
+        self._fail(f"“{op}”")
 
-    def _what(self) -> str:
-        return "公式结尾" if self.tok.kind == "end" else quote(self.tok.text)
+    def _fail(self, wanted: str) -> None:
+        if self.tok.kind == "end":
+            raise FormulaError(f"公式不完整，结尾处缺少{wanted}")
+        raise FormulaError(f"第 {self.tok.pos + 1} 个字符处应为{wanted}，实际为 {quote(self.tok.text)}")
 
     def parse(self) -> tuple:
         if self.tok.kind == "end":
             raise FormulaError("公式为空")
         node = self.expr()
         if self.tok.kind != "end":
-            raise FormulaError(f"第 {self.tok.pos + 1} 个字符处多出了 {self._what()}（缺少运算符？）")
+            raise FormulaError(f"第 {self.tok.pos + 1} 个字符处多出了 {quote(self.tok.text)}（缺少运算符或括号？）")
         return node
 
     def expr(self) -> tuple:
@@ -185,7 +187,8 @@ class _Parser:
             node = self.expr()
             self.expect(")")
             return node
-        raise FormulaError(f"第 {t.pos + 1} 个字符处应为数字、列名或 “(”，实际为 {self._what()}")
+        self._fail("数字、列名或 “(”")
+        raise AssertionError  # unreachable: _fail raises
 
     def call(self, name: _Token) -> tuple:
         fn = name.text.lower()
