@@ -200,6 +200,11 @@ def read_tables(path: str | Path, required: Sequence[str] = REQUIRED_SHEETS) -> 
         raise InputError(
             f"{path.name}：工作簿是空的，请先填写指标、单位和数据（可用 perf-excel new --example 查看示例）"
         )
+    if tables and all(len(t) == 0 for name, t in tables.items() if name != "设置"):
+        raise InputError(
+            f"{path.name}：工作簿还没有填写（指标、单位、数据均为空）；请先填写，"
+            "填法见“说明”表（可用 perf-excel new 示例.xlsx --example 生成示例）"
+        )
     missing = [s for s in required if s not in tables]
     if missing:
         want = "、".join(f"“{s}”" for s in missing)
