@@ -1,0 +1,524 @@
+"""Batch conversion: discovery, safe names, isolation of bad files, re-runs, lock, crashes, CLI."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from perf_excel import batch
+from perf_excel.batch import (
+    FAILED,
+    OK,
+    SUMMARY_JSON,
+    SUMMARY_XLSX,
+    UNCHANGED,
+    _assign_output_dirs,
+    _commit_outputs,
+    _OutLock,
+    _write_atomic,
+    convert_workbook,
+    discover,
+    run_batch,
+    safe_name,
+    safe_relpath,
+)
+from perf_excel.cli import main
+from perf_excel.errors import OutputError
+
+ROOT = Path(__file__).resolve().parents[1]
+DEMO = ROOT / "workbooks" / "demo_city_2025.xlsx"
+WINDOWS_FORBIDDEN = set('<>:"\\|?*') | {chr(i) for i in range(32)}
+WINDOWS_RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)), *(f"LPT{i}" for i in range(1, 10))}
+
+
+def windows_safe(component: str) -> bool:
+    """An independent statement of Windows' rules for one path component."""
+    return (
+        component not in ("", ".", "..")
+        and not (set(component) & WINDOWS_FORBIDDEN)
+        and "/" not in component
+        and not component.endswith((" ", "."))
+        and component.split(".")[0].upper() not in WINDOWS_RESERVED
+        and len(component.encode("utf-8")) <= 255
+    )
+
+
+# --------------------------------------------------------------------------- helpers to build inputs
+
+
+def make_invalid(path: Path) -> None:
+    """The demo workbook with a decimal comma in 数据!C7 (a number the reader must refuse)."""
+    wb = openpyxl.load_workbook(DEMO)
+    wb["数据"]["C7"] = "12,5"
+    wb.save(path)
+
+
+def make_corrupt(path: Path) -> None:
+    path.write_bytes(b"this is not a workbook at all")
+
+
+def make_truncated(path: Path) -> None:
+    path.write_bytes(DEMO.read_bytes()[:3000])  # a zip cut short: starts with PK, no directory
+
+
+def make_folder(root: Path) -> Path:
+    src = root / "in"
+    (src / "县区" / "北区").mkdir(parents=True)
+    shutil.copy(DEMO, src / "good.xlsx")
+    shutil.copy(DEMO, src / "县区" / "北区" / "南城:2025?.xlsx")  # forbidden on Windows
+    make_invalid(src / "invalid.xlsx")
+    make_corrupt(src / "corrupt.xlsx")
+    make_truncated(src / "县区" / "truncated.xlsm")
+    shutil.copy(DEMO, src / "~$good.xlsx")  # Excel's lock file: skipped
+    (src / "notes.txt").write_text("不是工作簿", encoding="utf-8")
+    return src
+
+
+def snapshot(folder: Path) -> dict[str, int]:
+    return {p.relative_to(folder).as_posix(): p.stat().st_mtime_ns for p in folder.rglob("*") if p.is_file()}
+
+
+def is_complete_zip(path: Path) -> bool:
+    try:
+        with zipfile.ZipFile(path) as z:
+            return z.testzip() is None
+    except zipfile.BadZipFile:
+        return False
+
+
+# Test converters: module level so that spawned workers can import them.
+
+
+def crashing_converter(name: str, data: bytes, options: dict) -> dict:
+    if "crash" in name:
+        os._exit(3)
+    return convert_workbook(name, data, options)
+
+
+def hanging_converter(name: str, data: bytes, options: dict) -> dict:
+    if "hang" in name:
+        time.sleep(120)
+    return convert_workbook(name, data, options)
+
+
+def slow_converter(name: str, data: bytes, options: dict) -> dict:
+    time.sleep(0.4)
+    return convert_workbook(name, data, options)
+
+
+# --------------------------------------------------------------------------- names
+
+
+@pytest.mark.parametrize(
+    "name, expected",
+    [
+        ("正常名称", "正常名称"),
+        ("a:b", "a_b"),
+        ("a/b", "a_b"),
+        ("a\\b", "a_b"),
+        ('<>"|?*', "______"),
+        ("tab\there", "tab_here"),
+        ("..", "_"),
+        (".", "_"),
+        ("", "_"),
+        ("   ", "_"),
+        ("名称. ", "名称"),
+        ("CON", "_CON"),
+        ("con.docx", "_con.docx"),
+        ("Lpt1.txt", "_Lpt1.txt"),
+        ("CONSOLE", "CONSOLE"),
+        ("A01 北区（试点）", "A01 北区（试点）"),
+    ],
+)
+def test_safe_name(name: str, expected: str) -> None:
+    assert safe_name(name) == expected
+    assert windows_safe(safe_name(name))
+
+
+def test_safe_name_shortens_long_names_and_keeps_them_apart() -> None:
+    a, b = "单位" * 100 + "甲.docx", "单位" * 100 + "乙.docx"
+    sa, sb = safe_name(a), safe_name(b)
+    assert sa != sb
+    assert sa.endswith(".docx") and sb.endswith(".docx")
+    assert len(sa.encode()) <= 150 and windows_safe(sa)
+
+
+@pytest.mark.parametrize(
+    "relpath, expected",
+    [
+        ("反馈单/A01 北区.docx", "反馈单/A01 北区.docx"),
+        ("../../etc/passwd", "_/_/etc/passwd"),
+        ("..\\..\\x.docx", "_/_/x.docx"),
+        ("/abs/x.docx", "abs/x.docx"),
+        ("C:\\Windows\\x.docx", "C_/Windows/x.docx"),
+        ("a/./b//c", "a/b/c"),
+        ("", "_"),
+    ],
+)
+def test_safe_relpath(relpath: str, expected: str) -> None:
+    assert safe_relpath(relpath).as_posix() == expected
+
+
+def test_commit_outputs_never_leave_out_dir(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    hostile = ["../escape.docx", "..\\..\\escape2.docx", "/tmp/abs.docx", "反馈单/../../../x.docx", "a:b|c?.docx"]
+    written = _commit_outputs(out, "../../up", [(r, b"x") for r in hostile])
+    assert len(written) == len(hostile)
+    outside = [p for p in tmp_path.rglob("*") if p.is_file() and out not in p.parents]
+    assert outside == []
+    for rel in written:
+        assert all(windows_safe(part) for part in rel.split("/")), rel
+        assert (out / rel).read_bytes() == b"x"
+
+
+@pytest.mark.parametrize(
+    "rels, expected",
+    [
+        (["a.xlsx", "b.xlsm"], ["a", "b"]),
+        (["a.xlsx", "a.xlsm"], ["a", "a~2"]),
+        (["a:b.xlsx", "a_b.xlsx"], ["a_b", "a_b~2"]),
+        (["Dept.xlsx", "dept.xlsx"], ["Dept", "dept~2"]),
+        (["sub/CON.xlsx"], ["sub/_CON"]),
+        (["batch-summary.json.xlsx"], ["batch-summary.json~2"]),
+        (["...xlsx"], ["_"]),
+    ],
+)
+def test_output_dirs_are_safe_and_unique(rels: list[str], expected: list[str]) -> None:
+    assert _assign_output_dirs(rels) == expected
+
+
+# --------------------------------------------------------------------------- discovery
+
+
+def test_discover_finds_workbooks_recursively_and_skips_lock_files(tmp_path: Path) -> None:
+    src = make_folder(tmp_path)
+    (src / "old.xls").write_bytes(b"\xd0\xcf\x11\xe0")
+    (src / ".hidden").mkdir()
+    shutil.copy(DEMO, src / ".hidden" / "x.xlsx")
+    out = src / "out"  # an output folder inside the input folder is not input
+    out.mkdir()
+    shutil.copy(DEMO, out / "结果.xlsx")
+    found, ignored = discover(src, exclude=out)
+    assert [rel for _, rel in found] == [
+        "corrupt.xlsx",
+        "good.xlsx",
+        "invalid.xlsx",
+        "县区/truncated.xlsm",
+        "县区/北区/南城:2025?.xlsx",
+    ]
+    assert {i["source"] for i in ignored} == {"~$good.xlsx", "old.xls"}
+
+
+@pytest.mark.parametrize(
+    "pattern, expected",
+    [
+        ("good*", ["good.xlsx"]),
+        ("县区/*", ["县区/truncated.xlsm", "县区/北区/南城:2025?.xlsx"]),
+        ("*.xlsm", ["县区/truncated.xlsm"]),
+    ],
+)
+def test_discover_pattern(tmp_path: Path, pattern: str, expected: list[str]) -> None:
+    src = make_folder(tmp_path)
+    found, _ = discover(src, pattern=pattern)
+    assert [rel for _, rel in found] == expected
+
+
+# --------------------------------------------------------------------------- the done test
+
+
+@pytest.fixture(scope="module")
+def converted(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, batch.BatchSummary]:
+    root = tmp_path_factory.mktemp("batch")
+    src = make_folder(root)
+    out = root / "out"
+    summary = run_batch(src, out, jobs=2)
+    return src, out, summary
+
+
+def test_good_converted_bad_reported(converted) -> None:
+    src, out, summary = converted
+    status = {f.source: f.status for f in summary.files}
+    assert status == {
+        "corrupt.xlsx": FAILED,
+        "good.xlsx": OK,
+        "invalid.xlsx": FAILED,
+        "县区/truncated.xlsm": FAILED,
+        "县区/北区/南城:2025?.xlsx": OK,
+    }
+    assert summary.exit_code == 1
+    assert [i["source"] for i in summary.ignored] == ["~$good.xlsx"]
+    # The results workbook of each good one, in a folder named after it (sanitised).
+    for folder in ("good", "县区/北区/南城_2025_"):
+        results = out / folder / "结果.xlsx"
+        assert results.is_file(), folder
+        ws = openpyxl.load_workbook(results, read_only=True)["结果"]
+        assert sum(1 for _ in ws.iter_rows(min_row=2)) == 30
+    assert not (out / "invalid").exists() and not (out / "corrupt").exists()
+
+
+def test_good_record_has_units_grades_and_warnings(converted) -> None:
+    _, _, summary = converted
+    good = next(f for f in summary.files if f.source == "good.xlsx")
+    # The demo workbook: 30 units; Q05 has a blank 群众满意度 (数据!M28), a warning with its cell.
+    assert good.units == 30
+    assert sum(good.grades.values()) == 30
+    assert list(good.grades)[0] == "优秀"
+    assert any(w["sheet"] == "数据" and w["cell"] == "M28" for w in good.warnings)
+    assert good.seconds > 0
+
+
+@pytest.mark.parametrize(
+    "source, kind, cell, words",
+    [
+        ("invalid.xlsx", "input", ("数据", "C7"), "12,5"),
+        ("corrupt.xlsx", "input", None, "损坏"),
+        ("县区/truncated.xlsm", "input", None, "truncated.xlsm"),
+    ],
+)
+def test_bad_records_name_the_reason(converted, source: str, kind: str, cell, words: str) -> None:
+    _, _, summary = converted
+    rec = next(f for f in summary.files if f.source == source)
+    assert rec.kind == kind
+    assert words in rec.reason or any(words in e["text"] for e in rec.errors)
+    if cell:
+        assert any((e["sheet"], e["cell"]) == cell for e in rec.errors), rec.errors
+    assert rec.outputs == []
+
+
+def test_summary_files_agree_with_the_result(converted) -> None:
+    _, out, summary = converted
+    data = json.loads((out / SUMMARY_JSON).read_text(encoding="utf-8"))
+    assert data["exit_code"] == 1
+    assert data["counts"] == {"total": 5, "ok": 2, "failed": 3, "unchanged": 0, "not_run": 0, "ignored": 1}
+    assert [f["source"] for f in data["files"]] == [f.source for f in summary.files]
+    wb = openpyxl.load_workbook(out / SUMMARY_XLSX, read_only=True)
+    assert wb.sheetnames == ["汇总", "问题", "说明"]
+    rows = list(wb["汇总"].iter_rows(values_only=True))
+    header = rows[0]
+    assert header[:3] == ("文件", "状态", "单位数")
+    by_file = {r[0]: r for r in rows[1:]}
+    assert by_file["good.xlsx"][1] == "成功" and by_file["good.xlsx"][2] == 30
+    assert by_file["invalid.xlsx"][1] == "失败"
+    assert by_file["~$good.xlsx"][1] == "忽略"
+    problems = list(wb["问题"].iter_rows(values_only=True))[1:]
+    assert ("invalid.xlsx", "错误", "数据", "C7") in {r[:4] for r in problems}
+
+
+def test_rerun_does_nothing_new(converted, tmp_path: Path) -> None:
+    src, out, _ = converted
+    before = snapshot(out)
+    summary = run_batch(src, out, jobs=2)
+    after = snapshot(out)
+    status = {f.source: f.status for f in summary.files}
+    assert status["good.xlsx"] == UNCHANGED and status["县区/北区/南城:2025?.xlsx"] == UNCHANGED
+    assert status["invalid.xlsx"] == FAILED  # still bad, still reported
+    assert summary.exit_code == 1
+    changed = {k for k in after if before.get(k) != after[k] and not k.startswith(".perf-excel-batch/")}
+    # Only the summary changes; no document is written again.
+    assert changed == {SUMMARY_JSON, SUMMARY_XLSX}
+    assert set(after) == set(before)
+    unchanged = next(f for f in summary.files if f.source == "good.xlsx")
+    assert unchanged.units == 30 and unchanged.outputs == ["good/结果.xlsx"]
+
+
+def test_changed_workbook_and_force_convert_again(tmp_path: Path) -> None:
+    src = tmp_path / "in"
+    src.mkdir()
+    shutil.copy(DEMO, src / "a.xlsx")
+    shutil.copy(DEMO, src / "b.xlsx")
+    out = tmp_path / "out"
+    run_batch(src, out, jobs=1)
+    make_invalid(src / "b.xlsx")
+    second = run_batch(src, out, jobs=1)
+    assert {f.source: f.status for f in second.files} == {"a.xlsx": UNCHANGED, "b.xlsx": FAILED}
+    shutil.copy(DEMO, src / "b.xlsx")
+    third = run_batch(src, out, jobs=1, force=True)
+    assert {f.source: f.status for f in third.files} == {"a.xlsx": OK, "b.xlsx": OK}
+    assert third.exit_code == 0
+    # Deleted outputs are noticed: the workbook is converted again.
+    (out / "a" / "结果.xlsx").unlink()
+    fourth = run_batch(src, out, jobs=1)
+    assert {f.source: f.status for f in fourth.files} == {"a.xlsx": OK, "b.xlsx": UNCHANGED}
+
+
+def test_stale_outputs_of_a_source_are_removed(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    first = _commit_outputs(out, "a", [("结果.xlsx", b"1"), ("反馈单/A01.docx", b"1")])
+    second = _commit_outputs(out, "a", [("结果.xlsx", b"2")])
+    batch._remove_stale(out, first, second)
+    assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*")) == ["a", "a/结果.xlsx"]
+
+
+# --------------------------------------------------------------------------- safety
+
+
+def test_atomic_write_leaves_nothing_half_written(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    target = tmp_path / "结果.xlsx"
+    target.write_bytes(b"old")
+
+    def fail(*args, **kwargs):
+        raise KeyboardInterrupt  # Ctrl-C between writing and renaming
+
+    monkeypatch.setattr(batch.os, "replace", fail)
+    with pytest.raises(KeyboardInterrupt):
+        _write_atomic(target, b"new")
+    assert target.read_bytes() == b"old"
+    assert [p.name for p in tmp_path.iterdir()] == ["结果.xlsx"]
+
+
+def test_killed_batch_leaves_only_complete_files(tmp_path: Path) -> None:
+    src = tmp_path / "in"
+    src.mkdir()
+    for i in range(12):
+        shutil.copy(DEMO, src / f"w{i:02}.xlsx")
+    out = tmp_path / "out"
+    cmd = [sys.executable, "-m", "perf_excel.cli", "batch", str(src), "-o", str(out), "--jobs", "2", "-q"]
+    proc = subprocess.Popen(cmd, start_new_session=True)
+    manifest = out / ".perf-excel-batch" / "manifest.json"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and proc.poll() is None:
+        if manifest.exists() and len(json.loads(manifest.read_text(encoding="utf-8"))["entries"]) >= 3:
+            break
+        time.sleep(0.02)
+    os.killpg(proc.pid, signal.SIGKILL)  # the batch and its workers, mid-run
+    proc.wait()
+    for path in out.rglob("*"):
+        if path.is_file() and path.suffix == ".xlsx":
+            assert is_complete_zip(path), path
+    # The next run sweeps temporaries, finishes the rest and skips what was done.
+    summary = run_batch(src, out, jobs=2)
+    assert summary.exit_code == 0
+    assert summary.count(OK) + summary.count(UNCHANGED) == 12
+    assert summary.count(UNCHANGED) >= 3
+    assert not [p for p in out.rglob("*") if batch._TMP_MARK in p.name]
+
+
+def test_second_batch_on_same_out_dir_is_refused(tmp_path: Path, capsys) -> None:
+    src = tmp_path / "in"
+    src.mkdir()
+    shutil.copy(DEMO, src / "a.xlsx")
+    out = tmp_path / "out"
+    state = out / ".perf-excel-batch"
+    state.mkdir(parents=True)
+    holder = _OutLock(state)
+    holder.acquire()
+    try:
+        with pytest.raises(OutputError, match="正被另一个批量任务使用"):
+            run_batch(src, out, jobs=1)
+        assert main(["batch", str(src), "-o", str(out)]) == 1
+        err = capsys.readouterr().err
+        assert "正被另一个批量任务使用" in err and f"进程 {os.getpid()}" in err
+    finally:
+        holder.release()
+    assert run_batch(src, out, jobs=1).exit_code == 0
+
+
+# --------------------------------------------------------------------------- crashes and hangs
+
+
+def test_crashed_worker_is_reported_and_others_complete(tmp_path: Path) -> None:
+    src = tmp_path / "in"
+    src.mkdir()
+    for name in ("a.xlsx", "crash.xlsx", "b.xlsx", "c.xlsx"):
+        shutil.copy(DEMO, src / name)
+    t0 = time.monotonic()
+    summary = run_batch(src, tmp_path / "out", jobs=2, converter=crashing_converter, timeout=60)
+    assert time.monotonic() - t0 < 50
+    status = {f.source: (f.status, f.kind) for f in summary.files}
+    assert status == {
+        "a.xlsx": (OK, ""),
+        "b.xlsx": (OK, ""),
+        "c.xlsx": (OK, ""),
+        "crash.xlsx": (FAILED, "crash"),
+    }
+    assert "进程意外退出" in next(f.reason for f in summary.files if f.source == "crash.xlsx")
+    assert summary.exit_code == 1
+
+
+def test_hung_worker_times_out_and_others_complete(tmp_path: Path) -> None:
+    src = tmp_path / "in"
+    src.mkdir()
+    for name in ("a.xlsx", "hang.xlsx", "b.xlsx"):
+        shutil.copy(DEMO, src / name)
+    t0 = time.monotonic()
+    summary = run_batch(src, tmp_path / "out", jobs=2, converter=hanging_converter, timeout=4)
+    assert time.monotonic() - t0 < 30
+    status = {f.source: (f.status, f.kind) for f in summary.files}
+    assert status == {"a.xlsx": (OK, ""), "b.xlsx": (OK, ""), "hang.xlsx": (FAILED, "timeout")}
+
+
+# --------------------------------------------------------------------------- command line
+
+
+def test_cli_exit_codes_and_plain_log(converted, tmp_path: Path, capsys) -> None:
+    src, _, _ = converted
+    out = tmp_path / "out"
+    assert main(["batch", str(src), "-o", str(out), "--jobs", "2"]) == 1
+    captured = capsys.readouterr()
+    lines = captured.err.splitlines()
+    # Not a terminal: one line per file, then every failure listed.
+    assert sum(1 for line in lines if line.startswith("[")) == 5
+    assert any(line.startswith("[") and "成功  good.xlsx（30 个单位" in line for line in lines)
+    assert "失败的工作簿（3 个）：" in captured.err
+    assert "invalid.xlsx 数据!C7" in captured.err
+    assert captured.out.startswith("完成：共 5 个工作簿，成功 2，失败 3")
+
+
+def test_cli_all_good_exits_0_and_quiet_prints_nothing(tmp_path: Path, capsys) -> None:
+    src = tmp_path / "in"
+    src.mkdir()
+    shutil.copy(DEMO, src / "a.xlsx")
+    assert main(["batch", str(src), "-o", str(tmp_path / "out"), "-q", "--jobs", "1"]) == 0
+    captured = capsys.readouterr()
+    assert captured.out == "" and captured.err == ""
+
+
+@pytest.mark.parametrize(
+    "argv, words",
+    [
+        (["batch", "{missing}", "-o", "{out}"], "不存在"),
+        (["batch", "{src}", "-o", "{out}", "--jobs", "0"], "正整数"),
+        (["batch", "{src}", "-o", "{out}", "--jobs", "两"], "正整数"),
+        (["batch", "{src}"], "-o"),
+        (["batch", "{src}", "-o", "{out}", "-q", "-v"], "not allowed"),
+        (["batch", "{src}", "-o", "{out}", "--scheduler", "localhost"], "tcp://"),
+        (["batch", "{src}", "-o", "{file}"], "是一个文件"),
+    ],
+)
+def test_cli_usage_errors_exit_2(tmp_path: Path, capsys, argv: list[str], words: str) -> None:
+    src = tmp_path / "in"
+    src.mkdir()
+    (tmp_path / "f.txt").write_text("x")
+    places = {"missing": tmp_path / "nope", "out": tmp_path / "out", "src": src, "file": tmp_path / "f.txt"}
+    assert main([a.format(**places) for a in argv]) == 2
+    assert words in capsys.readouterr().err
+
+
+def test_jobs_2_runs_in_parallel(tmp_path: Path) -> None:
+    """Two workers overlap: with a fixed 0.4 s per file the wall time is about half."""
+    src = tmp_path / "in"
+    src.mkdir()
+    for i in range(6):
+        shutil.copy(DEMO, src / f"w{i}.xlsx")
+    t0 = time.monotonic()
+    s1 = run_batch(src, tmp_path / "o1", jobs=1, converter=slow_converter)
+    one = time.monotonic() - t0
+    t0 = time.monotonic()
+    s2 = run_batch(src, tmp_path / "o2", jobs=2, converter=slow_converter)
+    two = time.monotonic() - t0
+    assert s1.exit_code == s2.exit_code == 0
+    # 6 × 0.4 s of sleep: ≥ 2.4 s serially, ≈ 1.2 s on two workers (plus start-up).
+    assert one >= 2.4
+    assert two < one - 0.6
