@@ -106,14 +106,14 @@ _IND_HEADER = ("编码", "维度", "分值", "计分方法", "方向", "目标�
 _EFFICACY_COLUMNS = ("优秀值", "良好值", "平均值", "较低值", "较差值")
 
 
-def _broadcast(name: str, value: object, shape: tuple[int, int], n: int) -> list[object]:
+def _broadcast(name: str, value: object, shape: tuple[int, int], n: int, base: str = "实际值") -> list[object]:
     """A parameter per value: one cell for all, or a range the size of the values."""
     if value is None or is_single(value):
         return [None if value is None else scalar(value)] * n
     pshape, flat = flatten(value)
     if pshape != shape:
         raise CellError(
-            f"{name}的区域为 {pshape[0]}×{pshape[1]}，应为单个单元格或与实际值相同（{shape[0]}×{shape[1]}）"
+            f"{name}的区域为 {pshape[0]}×{pshape[1]}，应为单个单元格或与{base}相同（{shape[0]}×{shape[1]}）"
         )
     return flat
 
@@ -129,7 +129,7 @@ def _score_values(method: str, actual: object, params: dict[str, object], what: 
     single = is_single(actual)
     n = len(xs)
     fixed = {k: v for k, v in params.items() if k in _EFFICACY_COLUMNS}
-    per_value = {k: _broadcast(k, v, shape, n) for k, v in params.items() if k not in fixed}
+    per_value = {k: _broadcast(k, v, shape, n, what) for k, v in params.items() if k not in fixed}
     keys = [tuple(per_value[k][i] for k in per_value) for i in range(n)]
     groups = list(dict.fromkeys(keys))
     header = list(_IND_HEADER) + list(fixed)
@@ -273,8 +273,8 @@ def PERF_GRADE_SCORE(grade: Cell, points: Cell, table: Cell = None) -> Cell:
 
 
 # --- per-table functions -----------------------------------------------------------
-def _texts(name: str, value: object, shape: tuple[int, int], n: int) -> list[str]:
-    return [cell_text(v) for v in _broadcast(name, value, shape, n)]
+def _texts(name: str, value: object, shape: tuple[int, int], n: int, base: str) -> list[str]:
+    return [cell_text(v) for v in _broadcast(name, value, shape, n, base)]
 
 
 def _numbers(values: list[object], what: str) -> tuple[np.ndarray, list[object]]:
@@ -301,7 +301,7 @@ def _numbers(values: list[object], what: str) -> tuple[np.ndarray, list[object]]
 def PERF_RANK(scores: Cell, categories: Cell = None) -> Cell:
     """类别内排名：分数高者在前，同分并列并占用名次（1、2、2、4）；空白不参加排名。"""
     shape, xs = flatten(scores)
-    groups = np.array(_texts("类别", categories, shape, len(xs)), dtype=object)
+    groups = np.array(_texts("类别", categories, shape, len(xs), "得分"), dtype=object)
     nums, out = _numbers(xs, "得分")
     ok = ~np.isnan(nums)
     if ok.any():
@@ -370,8 +370,8 @@ def PERF_GRADE(
     shape, xs = flatten(totals)
     n = len(xs)
     settings = _grade_settings(standards, quota, rounding, veto_mode)
-    groups = np.array(_texts("类别", categories, shape, n), dtype=object)
-    flags = np.array([_flag(v, i) for i, v in enumerate(_broadcast("否决", vetoed, shape, n))], dtype=bool)
+    groups = np.array(_texts("类别", categories, shape, n, "总分"), dtype=object)
+    flags = np.array([_flag(v, i) for i, v in enumerate(_broadcast("否决", vetoed, shape, n, "总分"))], dtype=bool)
     nums, out = _numbers(xs, "总分")
     ok = ~np.isnan(nums)
     if ok.any():
