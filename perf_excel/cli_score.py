@@ -18,18 +18,29 @@ __all__ = ["register", "run_check", "run_score"]
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("check", help="检查工作簿，列出全部问题及其单元格")
     p.add_argument("workbook", help="考核工作簿（.xlsx/.xlsm）")
+    p.add_argument("--previous", metavar="FILE", help="上年度考核工作簿，用于同比异动预警（不给时使用本工作簿的“历年”表）")
     p.set_defaults(func=run_check)
 
     p = sub.add_parser("score", help="计分、排名、评定等次")
     p.add_argument("workbook", help="考核工作簿（.xlsx/.xlsm）")
     p.add_argument("-o", "--output", help="写出结果工作簿（.xlsx）；源工作簿不会被修改")
     p.add_argument("--json", action="store_true", help="以 JSON 输出结果到标准输出")
+    p.add_argument(
+        "--write-back",
+        action="store_true",
+        help="把“结果”和“计分明细”写回源工作簿（其他内容和宏保持不变，原文件备份为 .bak）",
+    )
     p.set_defaults(func=run_score)
 
 
 def run_check(args: argparse.Namespace) -> int:
     path = Path(args.workbook)
-    scheme, _, problems = build_scheme(read_tables(path), file=path.name)
+    tables = read_tables(path)
+    scheme, dataset, problems = build_scheme(tables, file=path.name)
+    if not any(p.is_error for p in problems):
+        from .anomaly_report import check_anomalies
+
+        problems = [*problems, *check_anomalies(scheme, dataset, tables, path, getattr(args, "previous", None))]
     errors = [p for p in problems if p.is_error]
     warnings = [p for p in problems if not p.is_error]
     for p in errors:
@@ -59,10 +70,15 @@ def run_score(args: argparse.Namespace) -> int:
 
         out = write_results(results, args.output)
         print(f"结果已写入：{out}", file=sys.stderr if args.json else sys.stdout)
+    if args.write_back:
+        from .writeback import write_back
+
+        backup = write_back(results, path)
+        print(f"结果已写回：{path}（原文件备份为 {backup.name}）", file=sys.stderr if args.json else sys.stdout)
     if args.json:
         json.dump(results.to_records(), sys.stdout, ensure_ascii=False, indent=2)
         sys.stdout.write("\n")
-    elif not args.output:
+    elif not args.output and not args.write_back:
         _print_table(results)
     return 0
 

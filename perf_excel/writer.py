@@ -113,10 +113,29 @@ def safe_cell(ws: Worksheet, value: object, font: Font | None = None) -> WriteOn
     return cell
 
 
-def _write_sheet(ws: Worksheet, header: Sequence[str], rows: Iterable[Sequence[object]], widths: Sequence[int]) -> None:
+def _print_setup(ws: Worksheet) -> None:
+    """A4 landscape, every column on one page width, the header repeated on each page."""
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = "9"
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_title_rows = "1:1"
+    ws.print_options.horizontalCentered = True
+    ws.oddFooter.center.text = "第 &P 页，共 &N 页"
+
+
+def _write_sheet(
+    ws: Worksheet,
+    header: Sequence[str],
+    rows: Iterable[Sequence[object]],
+    widths: Sequence[int],
+    formats: Sequence[str | None] = (),
+) -> None:
     for j, w in enumerate(widths):
         ws.column_dimensions[_letter(j)].width = w
     ws.freeze_panes = "A2"
+    _print_setup(ws)
     head = []
     for h in header:
         c = safe_cell(ws, h, _HEADER_FONT)
@@ -125,8 +144,22 @@ def _write_sheet(ws: Worksheet, header: Sequence[str], rows: Iterable[Sequence[o
         c.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
         head.append(c)
     ws.append(head)
+    if not formats:
+        for row in rows:
+            ws.append([safe_cell(ws, v) if isinstance(v, str) else v for v in row])
+        return
     for row in rows:
-        ws.append([safe_cell(ws, v) if isinstance(v, str) else v for v in row])
+        cells = []
+        for v, fmt in zip(row, formats):
+            if isinstance(v, str):
+                cells.append(safe_cell(ws, v))
+            elif fmt and v is not None:
+                c = WriteOnlyCell(ws, value=v)
+                c.number_format = fmt
+                cells.append(c)
+            else:
+                cells.append(v)
+        ws.append(cells)
 
 
 def _letter(j: int) -> str:
@@ -153,7 +186,9 @@ def write_results(results: Results, path: str | os.PathLike) -> Path:
     header = result_header(results)
     ws = wb.create_sheet(RESULT_SHEET)
     widths = [12, 24, 12] + [10] * len(results.dimensions.columns) + [9, 9, 9, 8, 6, 60]
-    _write_sheet(ws, header, result_rows(results), widths)
+    n_dims = len(results.dimensions.columns)
+    formats = [None, None, None, *["0.00"] * (n_dims + 2), "0", None, None, None]
+    _write_sheet(ws, header, result_rows(results), widths, formats)
     n_detail = int((results.status.to_numpy() != NOT_FOR_CATEGORY).sum())
     ws = wb.create_sheet(DETAIL_SHEET)
     if n_detail <= DETAIL_LONG_LIMIT:

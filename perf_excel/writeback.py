@@ -1,0 +1,381 @@
+"""Writing 结果 and 计分明细 back into the source workbook (``perf-excel score --write-back``).
+
+The workbook is not loaded and re-saved by a spreadsheet library: that would drop
+what the library does not understand (charts, form buttons, slicers) and the cached
+values of every formula. Instead the two sheets are spliced into the package: their
+XML parts are written (or replaced), the workbook's sheet list, relationships and
+content types get one entry each, and a few cell styles are appended to styles.xml.
+Every other part of the file, including the VBA project of an .xlsm, is copied byte
+for byte.
+
+Safety: a workbook open in Excel (its ``~$`` lock file is present, or the file cannot
+be replaced) is left untouched with a clear message; the new file is written to a
+temporary file in the same folder and moved into place only when complete; the
+previous version is kept as ``<name>.bak``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import zipfile
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from xml.sax.saxutils import escape
+
+from .assess import Results
+from .errors import OutputError
+from .tables import col_letter
+from .writer import DETAIL_SHEET, RESULT_SHEET, atomic_path, detail_header, detail_rows, result_header, result_rows
+
+__all__ = ["backup_path", "lock_file", "write_back"]
+
+_MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+_REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+_WS_TYPE = _REL_NS + "/worksheet"
+_WS_CONTENT = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
+# Characters XML 1.0 cannot carry, even escaped.
+_BAD_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def lock_file(path: Path) -> Path | None:
+    """Excel's lock file for ``path`` (``~$name.xlsx``) if one exists, else None.
+
+    Excel names it ``~$`` + the file name, dropping the first two characters of long names.
+    """
+    for name in (f"~${path.name}", f"~${path.name[2:]}"):
+        candidate = path.with_name(name)
+        if candidate.exists():
+            return candidate
+    return None
+
+
+def backup_path(path: Path) -> Path:
+    """Where the previous version is kept: ``考核表.xlsm`` -> ``考核表.xlsm.bak``."""
+    return path.with_name(path.name + ".bak")
+
+
+# --- styles ------------------------------------------------------------------
+class _Styles:
+    """Indices of the cell formats appended to the workbook's styles.xml."""
+
+    HEADER, TEXT, WRAP, NUMBER, INTEGER = range(5)
+
+    def __init__(self, first_xf: int | None) -> None:
+        self.first = first_xf
+
+    def s(self, kind: int) -> str:
+        return "" if self.first is None else f' s="{self.first + kind}"'
+
+
+_CHILD = {"fonts": "font", "fills": "fill", "borders": "border", "cellXfs": "xf"}
+
+
+def _append(xml: str, tag: str, items: Sequence[str]) -> tuple[str, int] | None:
+    """Append ``items`` to the ``<tag count="..">`` list; (new xml, index of the first item added)."""
+    m = re.search(rf"<{tag}\b([^>]*?)(/?)>", xml)
+    if not m:
+        return None
+    attrs = re.sub(r'\s*count="\d+"', "", m.group(1))
+    if m.group(2):  # an empty list written as <tag/>
+        body, rest = "", xml[m.end() :]
+    else:
+        close = xml.find(f"</{tag}>", m.end())
+        if close < 0:
+            return None
+        body, rest = xml[m.end() : close], xml[close + len(f"</{tag}>") :]
+    existing = len(re.findall(rf"<{_CHILD[tag]}\b", body))
+    block = f'<{tag}{attrs} count="{existing + len(items)}">{body}{"".join(items)}</{tag}>'
+    return xml[: m.start()] + block + rest, existing
+
+
+def _add_styles(styles_xml: str) -> tuple[str, int | None]:
+    """Append our font, fill, border and five cell formats; (xml, index of the first format)."""
+    root = re.search(r"<(\w+:)?styleSheet\b[^>]*>", styles_xml)
+    if not root or root.group(1) or f'xmlns="{_MAIN_NS}"' not in root.group(0):
+        return styles_xml, None  # an unusual prefix: write the sheets unstyled rather than risk it
+    font = '<font><b/><sz val="11"/><name val="黑体"/><charset val="134"/></font>'
+    fill = (
+        '<fill><patternFill patternType="solid"><fgColor rgb="FFDDEBF7"/><bgColor indexed="64"/></patternFill></fill>'
+    )
+    side = '<{0} style="thin"><color rgb="FF808080"/></{0}>'
+    border = "<border>" + "".join(side.format(s) for s in ("left", "right", "top", "bottom")) + "<diagonal/></border>"
+    out = styles_xml
+    results = []
+    for tag, item in (("fonts", font), ("fills", fill), ("borders", border)):
+        r = _append(out, tag, [item])
+        if r is None:
+            return styles_xml, None
+        out, index = r
+        results.append(index)
+    font_id, fill_id, border_id = results
+    base = f'borderId="{border_id}" xfId="0" applyBorder="1"'
+    xfs = [
+        f'<xf numFmtId="0" fontId="{font_id}" fillId="{fill_id}" {base} applyFont="1" applyFill="1" '
+        'applyAlignment="1"><alignment horizontal="center" vertical="center" wrapText="1"/></xf>',
+        f'<xf numFmtId="0" fontId="0" fillId="0" {base} applyAlignment="1"><alignment vertical="center"/></xf>',
+        f'<xf numFmtId="0" fontId="0" fillId="0" {base} applyAlignment="1">'
+        '<alignment vertical="center" wrapText="1"/></xf>',
+        f'<xf numFmtId="2" fontId="0" fillId="0" {base} applyNumberFormat="1" applyAlignment="1">'
+        '<alignment vertical="center"/></xf>',
+        f'<xf numFmtId="1" fontId="0" fillId="0" {base} applyNumberFormat="1" applyAlignment="1">'
+        '<alignment horizontal="center" vertical="center"/></xf>',
+    ]
+    r = _append(out, "cellXfs", xfs)
+    if r is None:
+        return styles_xml, None
+    return r
+
+
+# --- sheet XML ---------------------------------------------------------------
+def _cell(ref: str, value: object, style: str) -> str:
+    if value is None:
+        return f'<c r="{ref}"{style}/>' if style else ""
+    if isinstance(value, bool):
+        value = "是" if value else ""
+    if isinstance(value, (int, float)):
+        if value != value or value in (float("inf"), float("-inf")):
+            return f'<c r="{ref}"{style}/>' if style else ""
+        return (
+            f'<c r="{ref}"{style}><v>{value!r}</v></c>'
+            if isinstance(value, float)
+            else (f'<c r="{ref}"{style}><v>{value}</v></c>')
+        )
+    text = escape(_BAD_XML.sub("", str(value)))
+    # Inline strings are text, never formulas, whatever they start with.
+    return f'<c r="{ref}"{style} t="inlineStr"><is><t xml:space="preserve">{text}</t></is></c>'
+
+
+def _sheet_xml(
+    header: Sequence[str],
+    rows: Iterable[Sequence[object]],
+    widths: Sequence[float],
+    kinds: Sequence[int],
+    styles: _Styles,
+) -> str:
+    """A worksheet part: header row, frozen below it, borders, print set-up for A4 landscape."""
+    letters = [col_letter(j) for j in range(len(header))]
+    parts = [
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n',
+        f'<worksheet xmlns="{_MAIN_NS}" xmlns:r="{_REL_NS}">',
+        '<sheetPr><pageSetUpPr fitToPage="1"/></sheetPr>',
+        '<sheetViews><sheetView workbookViewId="0">'
+        '<pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/>'
+        '<selection pane="bottomLeft" activeCell="A2" sqref="A2"/></sheetView></sheetViews>',
+        '<sheetFormatPr defaultRowHeight="15"/>',
+        "<cols>",
+        *(f'<col min="{j + 1}" max="{j + 1}" width="{w}" customWidth="1"/>' for j, w in enumerate(widths)),
+        "</cols><sheetData>",
+    ]
+    hs = styles.s(_Styles.HEADER)
+    parts.append('<row r="1" ht="24" customHeight="1">')
+    parts.extend(_cell(f"{letters[j]}1", h, hs) for j, h in enumerate(header))
+    parts.append("</row>")
+    style_of = [styles.s(k) for k in kinds]
+    r = 1
+    for row in rows:
+        r += 1
+        parts.append(f'<row r="{r}">')
+        parts.extend(_cell(f"{letters[j]}{r}", v, style_of[j]) for j, v in enumerate(row))
+        parts.append("</row>")
+    parts.append("</sheetData>")
+    parts.append('<printOptions horizontalCentered="1"/>')
+    parts.append('<pageMargins left="0.4" right="0.4" top="0.6" bottom="0.6" header="0.3" footer="0.3"/>')
+    parts.append('<pageSetup paperSize="9" orientation="landscape" fitToWidth="1" fitToHeight="0"/>')
+    parts.append("<headerFooter><oddFooter>&amp;C第 &amp;P 页，共 &amp;N 页</oddFooter></headerFooter>")
+    parts.append("</worksheet>")
+    return "".join(parts)
+
+
+def _result_parts(results: Results, styles: _Styles) -> dict[str, str]:
+    """Sheet name -> sheet XML."""
+    header = result_header(results)
+    n_dims = len(results.dimensions.columns)
+    T, W, N, I = _Styles.TEXT, _Styles.WRAP, _Styles.NUMBER, _Styles.INTEGER  # noqa: E741
+    kinds = [T, T, T, *[N] * n_dims, N, N, I, T, T, W]
+    widths = [10, 22, 11, *[10] * n_dims, 9, 9, 9, 8, 6, 70]
+    result = _sheet_xml(header, result_rows(results), widths, kinds, styles)
+    dkinds = [T, T, T, T, T, T, N, N, N, W]
+    dwidths = [10, 22, 11, 11, 9, 26, 7, 10, 9, 60]
+    detail = _sheet_xml(detail_header(), detail_rows(results), dwidths, dkinds, styles)
+    return {RESULT_SHEET: result, DETAIL_SHEET: detail}
+
+
+# --- package -----------------------------------------------------------------
+def _attr(tag: str, name: str) -> str | None:
+    m = re.search(rf'\s{re.escape(name)}="([^"]*)"', tag)
+    return m.group(1) if m else None
+
+
+def _unescape_attr(value: str) -> str:
+    return value.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"').replace("&amp;", "&")
+
+
+def _resolve(base_dir: str, target: str) -> str:
+    if target.startswith("/"):
+        return target.lstrip("/")
+    parts = [p for p in base_dir.split("/") if p]
+    for p in target.split("/"):
+        if p == "..":
+            parts.pop()
+        elif p and p != ".":
+            parts.append(p)
+    return "/".join(parts)
+
+
+def _splice(source: dict[str, bytes], results: Results) -> dict[str, bytes]:
+    """The package's parts with 结果 and 计分明细 written in; other parts are left alone."""
+    parts = dict(source)
+    wb_path = _main_part(parts)
+    wb_dir = wb_path.rsplit("/", 1)[0] if "/" in wb_path else ""
+    rels_path = f"{wb_dir}/_rels/{wb_path.rsplit('/', 1)[-1]}.rels" if wb_dir else f"_rels/{wb_path}.rels"
+    workbook = parts[wb_path].decode("utf-8")
+    rels = parts[rels_path].decode("utf-8")
+    types = parts["[Content_Types].xml"].decode("utf-8")
+
+    styles_path = None
+    for rel in re.findall(r"<Relationship\b[^>]*>", rels):
+        if (_attr(rel, "Type") or "").endswith("/styles"):
+            styles_path = _resolve(wb_dir, _attr(rel, "Target") or "")
+    first_xf = None
+    if styles_path and styles_path in parts:
+        styles_xml, first_xf = _add_styles(parts[styles_path].decode("utf-8"))
+        if first_xf is not None:
+            parts[styles_path] = styles_xml.encode("utf-8")
+    styles = _Styles(first_xf)
+
+    rel_targets = {
+        _attr(rel, "Id"): _resolve(wb_dir, _attr(rel, "Target") or "")
+        for rel in re.findall(r"<Relationship\b[^>]*>", rels)
+    }
+    sheet_tags = re.findall(r"<(?:\w+:)?sheet\b[^>]*/>", workbook)
+    by_name = {}
+    for index, tag in enumerate(sheet_tags):
+        name = _unescape_attr(_attr(tag, "name") or "")
+        rid = re.search(r'\s\w+:id="([^"]*)"', tag)
+        by_name[name] = (index, rel_targets.get(rid.group(1)) if rid else None)
+    sheet_ids = [int(_attr(t, "sheetId") or 0) for t in sheet_tags]
+    next_id = max(sheet_ids, default=0) + 1
+    next_index = len(sheet_tags)
+    existing_parts = {p.lower() for p in parts}
+    n_part = 1
+    rel_ids = set(rel_targets)
+    new_sheet_tags, new_rels, new_types, titles = [], [], [], []
+    for name, xml in _result_parts(results, styles).items():
+        if name in by_name and by_name[name][1] in parts:
+            part = by_name[name][1]
+            parts[part] = xml.encode("utf-8")
+            # The old sheet's drawings or comments belong to the old content.
+            old_rels = f"{part.rsplit('/', 1)[0]}/_rels/{part.rsplit('/', 1)[1]}.rels"
+            parts.pop(old_rels, None)
+            continue
+        while f"{wb_dir}/worksheets/sheet{n_part}.xml".lstrip("/").lower() in existing_parts:
+            n_part += 1
+        part = f"{wb_dir}/worksheets/sheet{n_part}.xml".lstrip("/")
+        existing_parts.add(part.lower())
+        rid = "rIdPerf1"
+        k = 1
+        while rid in rel_ids:
+            k += 1
+            rid = f"rIdPerf{k}"
+        rel_ids.add(rid)
+        parts[part] = xml.encode("utf-8")
+        target = part[len(wb_dir) + 1 :] if wb_dir else part
+        new_rels.append(f'<Relationship Id="{rid}" Type="{_WS_TYPE}" Target="{target}"/>')
+        new_types.append(f'<Override PartName="/{part}" ContentType="{_WS_CONTENT}"/>')
+        new_sheet_tags.append(f'<sheet xmlns:r="{_REL_NS}" name="{name}" sheetId="{next_id}" r:id="{rid}"/>')
+        titles.append(
+            f'<definedName name="_xlnm.Print_Titles" localSheetId="{next_index}">\'{name}\'!$1:$1</definedName>'
+        )
+        next_id += 1
+        next_index += 1
+    if new_sheet_tags:
+        workbook = _insert_sheets(workbook, new_sheet_tags, titles)
+        rels = rels.replace("</Relationships>", "".join(new_rels) + "</Relationships>")
+        types = types.replace("</Types>", "".join(new_types) + "</Types>")
+        parts[wb_path] = workbook.encode("utf-8")
+        parts[rels_path] = rels.encode("utf-8")
+        parts["[Content_Types].xml"] = types.encode("utf-8")
+    return parts
+
+
+def _insert_sheets(workbook: str, sheet_tags: Sequence[str], titles: Sequence[str]) -> str:
+    m = re.search(r"</(\w+:)?sheets>", workbook)
+    if not m:
+        raise ValueError("workbook.xml has no <sheets>")
+    prefix = m.group(1) or ""
+    if prefix:
+        sheet_tags = [t.replace("<sheet ", f"<{prefix}sheet ") for t in sheet_tags]
+        titles = [t.replace("<definedName", f"<{prefix}definedName").replace("</definedName", f"</{prefix}definedName")
+                  for t in titles]  # fmt: skip
+    workbook = workbook[: m.start()] + "".join(sheet_tags) + workbook[m.start() :]
+    close = re.search(rf"</{prefix}definedNames>", workbook)
+    if close:
+        return workbook[: close.start()] + "".join(titles) + workbook[close.start() :]
+    after = re.search(rf"</{prefix}externalReferences>", workbook) or re.search(rf"</{prefix}sheets>", workbook)
+    block = f"<{prefix}definedNames>" + "".join(titles) + f"</{prefix}definedNames>"
+    return workbook[: after.end()] + block + workbook[after.end() :]
+
+
+def _main_part(parts: dict[str, bytes]) -> str:
+    rels = parts["_rels/.rels"].decode("utf-8")
+    for rel in re.findall(r"<Relationship\b[^>]*>", rels):
+        if (_attr(rel, "Type") or "").endswith("/officeDocument"):
+            return _resolve("", _attr(rel, "Target") or "")
+    raise ValueError("no officeDocument relationship")
+
+
+def write_back(results: Results, path: str | os.PathLike) -> Path:
+    """Write 结果 and 计分明细 into the workbook at ``path``, keeping everything else.
+
+    Returns the backup path. Raises :class:`OutputError` (nothing changed) if the
+    workbook is open in Excel, read-only, or cannot be written.
+    """
+    target = Path(path)
+    lock = lock_file(target)
+    if lock is not None:
+        raise OutputError(
+            f"{target.name}：工作簿正在 Excel 中打开（发现锁定文件 {lock.name}），请保存并关闭后重试；文件未做任何改动"
+        )
+    try:
+        with zipfile.ZipFile(target) as zin:
+            infos = zin.infolist()
+            source = {i.filename: zin.read(i) for i in infos}
+    except (OSError, zipfile.BadZipFile) as exc:
+        raise OutputError(f"{target.name}：无法读取工作簿以写回结果（{exc}）；文件未做任何改动") from None
+    try:
+        parts = _splice(source, results)
+    except (KeyError, ValueError, UnicodeDecodeError):
+        raise OutputError(
+            f"{target.name}：工作簿结构不常见，无法安全写回；文件未做任何改动，请改用 -o 输出到单独的结果工作簿"
+        ) from None
+    tmp = atomic_path(target)
+    backup = backup_path(target)
+    try:
+        with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zout:
+            written = set()
+            for info in infos:
+                name = info.filename
+                if name not in parts:
+                    continue  # an old results sheet's relationships, dropped on purpose
+                data = parts[name]
+                if data is source.get(name):
+                    zout.writestr(info, data)  # untouched: same bytes, same compression
+                else:
+                    zout.writestr(name, data, zipfile.ZIP_DEFLATED)
+                written.add(name)
+            for name, data in parts.items():
+                if name not in written:
+                    zout.writestr(name, data, zipfile.ZIP_DEFLATED)
+        shutil.copy2(target, backup)
+        os.replace(tmp, target)
+    except PermissionError:
+        tmp.unlink(missing_ok=True)
+        raise OutputError(
+            f"{target.name}：文件被占用或只读（可能正在 Excel 中打开），请关闭后重试；原文件未做任何改动"
+        ) from None
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise OutputError(f"{target.name}：无法写回（{exc.strerror or exc}）；原文件未做任何改动") from None
+    return backup
