@@ -18,7 +18,12 @@ from .errors import PerfExcelError, UsageError
 __all__ = ["main"]
 
 #: Modules that add commands, in the order ``--help`` lists them.
-COMMAND_MODULES: tuple[str, ...] = ("perf_excel.cli_new", "perf_excel.cli_score", "perf_excel.cli_batch")
+COMMAND_MODULES: tuple[str, ...] = (
+    "perf_excel.cli_new",
+    "perf_excel.cli_score",
+    "perf_excel.cli_batch",
+    "perf_excel.cli_report",
+)
 
 
 class _Parser(argparse.ArgumentParser):

@@ -1,0 +1,117 @@
+"""The feedback letter's chart: a unit's dimension scores against its category's average.
+
+Drawn with matplotlib's object API (no pyplot state) in a CJK font found on the system.
+Without a CJK font there is no chart and a warning — never boxes instead of characters.
+"""
+
+from __future__ import annotations
+
+import io
+from functools import lru_cache
+from typing import Any
+
+__all__ = ["CJK_FONT_FAMILIES", "ChartMaker", "find_cjk_font"]
+
+#: Families tried in order: Linux (Noto, WenQuanYi, AR PL), Windows (YaHei, SimHei, SimSun), macOS.
+CJK_FONT_FAMILIES = (
+    "Noto Sans CJK SC",
+    "Noto Sans SC",
+    "Source Han Sans SC",
+    "Source Han Sans CN",
+    "WenQuanYi Micro Hei",
+    "WenQuanYi Zen Hei",
+    "Microsoft YaHei",
+    "SimHei",
+    "PingFang SC",
+    "Hiragino Sans GB",
+    "Heiti SC",
+    "STHeiti",
+    "Noto Serif CJK SC",
+    "AR PL UMing CN",
+    "AR PL UKai CN",
+    "SimSun",
+)
+
+
+@lru_cache(maxsize=1)
+def find_cjk_font() -> str | None:
+    """The path of a font file with Chinese glyphs, or None if the system has none."""
+    from matplotlib import font_manager
+
+    by_name: dict[str, str] = {}
+    for entry in font_manager.fontManager.ttflist:
+        by_name.setdefault(entry.name, entry.fname)
+    for family in CJK_FONT_FAMILIES:
+        if family in by_name:
+            return by_name[family]
+    return None
+
+
+class ChartMaker:
+    """Draws one chart per letter, reusing one figure (creating a figure costs more than drawing)."""
+
+    def __init__(self, font_path: str | None = None, dpi: int = 150) -> None:
+        self.font_path = font_path if font_path is not None else find_cjk_font()
+        self.dpi = dpi
+
+    @property
+    def available(self) -> bool:
+        return self.font_path is not None
+
+    def png(
+        self, dimensions: list[dict[str, Any]], unit_label: str = "本单位", average_label: str = "本类别平均"
+    ) -> bytes:
+        """PNG bytes of grouped bars (score and category average per dimension)."""
+        import matplotlib
+
+        matplotlib.use("Agg", force=False)
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+        from matplotlib.figure import Figure
+        from matplotlib.font_manager import FontProperties
+
+        if not self.available:
+            raise RuntimeError("no CJK font")
+        font = FontProperties(fname=self.font_path, size=9)
+        names = [d["name"] for d in dimensions]
+        scores = [d["score"] or 0.0 for d in dimensions]
+        avgs = [d["average"] or 0.0 for d in dimensions]
+        fulls = [d["full"] or 0.0 for d in dimensions]
+        fig = Figure(figsize=(6.0, 2.6), dpi=self.dpi)
+        FigureCanvasAgg(fig)
+        ax = fig.add_subplot(1, 1, 1)
+        x = list(range(len(names)))
+        w = 0.36
+        ax.bar(
+            [i - w / 2 for i in x],
+            fulls,
+            w * 2 + 0.08,
+            color="#f2f2f2",
+            edgecolor="#bfbfbf",
+            linewidth=0.6,
+            label="满分",
+        )
+        b1 = ax.bar([i - w / 2 for i in x], scores, w, color="#c00000", label=unit_label)
+        b2 = ax.bar([i + w / 2 for i in x], avgs, w, color="#7f7f7f", label=average_label)
+        for bars in (b1, b2):
+            for bar in bars:
+                ax.annotate(
+                    f"{bar.get_height():.2f}",
+                    (bar.get_x() + bar.get_width() / 2, bar.get_height()),
+                    ha="center",
+                    va="bottom",
+                    fontsize=6.5,
+                    xytext=(0, 1),
+                    textcoords="offset points",
+                )
+        ax.set_xticks(x)
+        ax.set_xticklabels(names, fontproperties=font)
+        ax.set_ylabel("分", fontproperties=font)
+        ax.set_ylim(0, max(fulls + scores + avgs + [1]) * 1.15)
+        for side in ("top", "right"):
+            ax.spines[side].set_visible(False)
+        ax.tick_params(axis="y", labelsize=7)
+        ax.legend(prop=FontProperties(fname=self.font_path, size=8), frameon=False, ncol=3, loc="upper right")
+        fig.tight_layout(pad=0.4)
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png", dpi=self.dpi, metadata={"Software": None})
+        return buf.getvalue()

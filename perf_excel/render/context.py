@@ -1,0 +1,351 @@
+"""What the templates see: plain dicts and lists built from :class:`~perf_excel.assess.Results`.
+
+Numbers stay numbers (the template formats them with the ``pts``/``signed`` filters); every
+variable a built-in template uses is listed in :data:`CONTEXT_KEYS`, so that
+``perf-excel templates check`` can flag the ones a user's template invents.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from ..assess import DROPPED, MISSING, NOT_FOR_CATEGORY, Results
+from ..numbers import fmt2, fmt_num
+from .env import cn_date
+
+__all__ = ["CONTEXT_KEYS", "bulletin_context", "letter_context", "common_context", "category_dimensions"]
+
+_COMMON = ("title", "year", "issuer", "doc_number", "date", "recipients", "doc_title", "top_grade")
+
+#: Top-level variables each kind of template gets.
+CONTEXT_KEYS: dict[str, tuple[str, ...]] = {
+    "bulletin": _COMMON
+    + ("n_units", "average", "grades", "excellent_rule", "categories", "excellent", "vetoed", "notes", "dimensions"),
+    "letter": _COMMON + ("unit", "dimensions", "indicators", "adjustment_lines", "weakest", "chart", "chart_note"),
+    "yearbook": _COMMON + ("years", "intro", "tables"),
+}
+
+
+def _f(value: Any) -> float | None:
+    v = float(value)
+    return None if math.isnan(v) else v
+
+
+def common_context(results: Results) -> dict[str, Any]:
+    s = results.scheme.settings
+    return {
+        "title": s.title,
+        "year": s.year,
+        "issuer": s.issuer,
+        "doc_number": s.doc_number,
+        "date": s.date,
+        "recipients": s.recipients,
+        "top_grade": s.top_grade,
+    }
+
+
+def category_dimensions(results: Results, category: str) -> list[str]:
+    """Dimensions with at least one indicator for ``category``, in 指标 order."""
+    return [
+        d
+        for d in results.scheme.dimensions
+        if any(i.dimension == d and i.applies_to(category) for i in results.scheme.indicators)
+    ]
+
+
+def _ordered(results: Results, category: str):
+    t = results.table
+    sub = t[t["category"] == category]
+    return sub.sort_values("rank", kind="stable")
+
+
+def _tied(sub) -> set:
+    counts = sub["rank"].value_counts()
+    return {int(r) for r, c in counts.items() if c > 1}
+
+
+def _veto_effect(results: Results) -> str:
+    s = results.scheme.settings
+    return f"直接定为{s.bottom_grade}" if s.veto_mode == "不合格" else f"不得评为{s.top_grade}"
+
+
+def _excellent_rule(results: Results) -> str:
+    s = results.scheme.settings
+    top, thr = s.grades[0]
+    parts = [f"{top}等次须达到{fmt_num(thr)}分"]
+    if s.excellent_ratio is not None:
+        parts.append(f"且不超过本类别单位数的{fmt_num(s.excellent_ratio * 100)}%（{s.rounding}取整）")
+    if s.excellent_count is not None:
+        parts.append(f"且每类别不超过{s.excellent_count}个")
+    return "".join(parts) + "。"
+
+
+def bulletin_context(results: Results) -> dict[str, Any]:
+    """The context of the bulletin (通报)."""
+    s = results.scheme.settings
+    t = results.table
+    grade_names = [g for g, _ in s.grades]
+    ctx = common_context(results)
+    title = s.title
+    ctx["doc_title"] = title if title.endswith("通报") else f"关于{title}结果的通报"
+    ctx["n_units"] = len(t)
+    ctx["average"] = float(t["total"].mean()) if len(t) else None
+    ctx["grades"] = [{"name": g, "count": int((t["grade"] == g).sum())} for g in grade_names]
+    ctx["excellent_rule"] = _excellent_rule(results)
+    ctx["dimensions"] = list(results.scheme.dimensions)
+    categories = []
+    for cat in results.scheme.categories:
+        sub = _ordered(results, cat)
+        tied = _tied(sub)
+        dims = category_dimensions(results, cat)
+        units = []
+        for code, r in sub.iterrows():
+            units.append(
+                {
+                    "code": code,
+                    "name": r["name"],
+                    "rank": int(r["rank"]),
+                    "tied": int(r["rank"]) in tied,
+                    "dims": [_f(results.dimensions.at[code, d]) for d in dims],
+                    "adjustment": float(r["adjustment"]),
+                    "total": float(r["total"]),
+                    "grade": r["grade"],
+                    "vetoed": bool(r["vetoed"]),
+                }
+            )
+        caps = []
+        if s.bonus_cap is not None:
+            caps.append(f"加分上限{fmt_num(s.bonus_cap)}分")
+        if s.penalty_cap is not None:
+            caps.append(f"扣分上限{fmt_num(s.penalty_cap)}分")
+        note = "各维度得分为指标得分之和（不适用指标折算前）；总分＝指标得分合计（折算、修正后）＋加分－扣分"
+        note += (f"，{'，'.join(caps)}" if caps else "") + "；名次相同者并列，其后名次顺延。"
+        categories.append(
+            {
+                "name": cat,
+                "n": len(sub),
+                "average": float(sub["total"].mean()),
+                "max": float(sub["total"].max()),
+                "min": float(sub["total"].min()),
+                "dims": dims,
+                "units": units,
+                "grades": [{"name": g, "count": int((sub["grade"] == g).sum())} for g in grade_names],
+                "excellent": [u["name"] for u in units if u["grade"] == s.top_grade],
+                "attachment_title": f"{s.year}年度{cat}考核得分及排名表" if s.year else f"{cat}考核得分及排名表",
+                "table_note": note,
+            }
+        )
+    ctx["categories"] = categories
+    ctx["excellent"] = [{"category": c["name"], "units": c["excellent"]} for c in categories]
+    vetoed = []
+    for cat in results.scheme.categories:
+        sub = _ordered(results, cat)
+        tied = _tied(sub)
+        for code, r in sub[sub["vetoed"]].iterrows():
+            vetoed.append(
+                {
+                    "code": code,
+                    "name": r["name"],
+                    "category": cat,
+                    "reasons": list(r["veto_reasons"]),
+                    "effect": _veto_effect(results),
+                    "total": float(r["total"]),
+                    "rank": int(r["rank"]),
+                    "tied": int(r["rank"]) in tied,
+                    "grade": r["grade"],
+                }
+            )
+    ctx["vetoed"] = vetoed
+    ctx["notes"] = _notes(results)
+    return ctx
+
+
+def _notes(results: Results) -> list[dict[str, Any]]:
+    """How the rules changed totals this year: rescaled units, capped bonus, corrections, vetoes, quota."""
+    t = results.table
+    s = results.scheme.settings
+    notes = []
+
+    def line(code: str) -> str:
+        return f"{t.at[code, 'name']}：{results.total_explanation(code)}。"
+
+    rescaled = [c for c in t.index if t.at[c, "factor"] != 1]
+    if rescaled:
+        notes.append(
+            {
+                "heading": "关于不适用指标的折算",
+                "lines": [
+                    "指标不适用的单位，按“适用指标得分合计×全部指标分值÷适用指标分值”折算为百分制。",
+                    *(line(c) for c in rescaled),
+                ],
+            }
+        )
+    capped = [
+        c
+        for c in t.index
+        if t.at[c, "bonus"] < t.at[c, "bonus_claimed"] or t.at[c, "penalty"] < t.at[c, "penalty_claimed"]
+    ]
+    adjusted = [c for c in t.index if t.at[c, "bonus_claimed"] or t.at[c, "penalty_claimed"]]
+    if adjusted:
+        caps = []
+        if s.bonus_cap is not None:
+            caps.append(f"加分最多计{fmt_num(s.bonus_cap)}分")
+        if s.penalty_cap is not None:
+            caps.append(f"扣分最多计{fmt_num(s.penalty_cap)}分")
+        lines = []
+        if caps:
+            lines.append("，".join(caps) + "。")
+        for c in adjusted:
+            items = "、".join(
+                f"{a.kind}{fmt_num(a.points)}分（{a.reason}）" if a.reason else f"{a.kind}{fmt_num(a.points)}分"
+                for a in results.scheme.adjustments
+                if a.unit == c
+            )
+            text = f"{t.at[c, 'name']}：{items}"
+            if c in capped:
+                text += f"；{results.total_explanation(c)}"
+            lines.append(text + "。")
+        notes.append({"heading": "关于加减分", "lines": lines})
+    if results.scheme.corrections:
+        names = {i.code: i.name for i in results.scheme.indicators}
+        lines = []
+        for corr in results.scheme.corrections:
+            if corr.unit not in t.index:
+                continue
+            target = f"指标“{names.get(corr.indicator, corr.indicator)}”得分" if corr.indicator else "总分"
+            reason = f"（{corr.reason}）" if corr.reason else ""
+            lines.append(f"{t.at[corr.unit, 'name']}：{target}乘以修正系数{fmt_num(corr.coefficient)}{reason}。")
+        if lines:
+            notes.append({"heading": "关于动态修正", "lines": lines})
+    vetoed = [c for c in t.index if t.at[c, "vetoed"]]
+    over = [c for c in t.index if t.at[c, "over_quota"]]
+    if vetoed or over:
+        lines = [line(c) for c in vetoed]
+        for c in over:
+            lines.append(
+                f"{t.at[c, 'name']}：总分{fmt2(t.at[c, 'total'])}分，达到{s.top_grade}分数线，"
+                f"但{s.top_grade}名额已满，评为{t.at[c, 'grade']}。"
+            )
+        notes.append({"heading": f"关于一票否决和{s.top_grade}名额", "lines": lines})
+    return notes
+
+
+def letter_context(
+    results: Results,
+    unit: str,
+    chart: Callable[[dict[str, Any]], Any] | None = None,
+) -> dict[str, Any]:
+    """The context of one unit's feedback letter (反馈单).
+
+    ``chart`` turns the context's ``dimensions`` into the picture object the template shows
+    (``None``: no chart).
+    """
+    s = results.scheme.settings
+    t = results.table
+    r = t.loc[unit]
+    cat = r["category"]
+    sub = t[t["category"] == cat]
+    tied = int((sub["rank"] == r["rank"]).sum()) > 1
+    ctx = common_context(results)
+    ctx["doc_title"] = f"{s.title}结果反馈单"
+    ctx["unit"] = {
+        "code": unit,
+        "name": r["name"],
+        "category": cat,
+        "total": float(r["total"]),
+        "rank": int(r["rank"]),
+        "tied": tied,
+        "n_in_category": len(sub),
+        "grade": r["grade"],
+        "vetoed": bool(r["vetoed"]),
+        "category_average": float(sub["total"].mean()),
+        "explanation": results.total_explanation(unit),
+    }
+    status = results.status.loc[unit]
+    scores = results.scores.loc[unit]
+    dims = []
+    members = list(sub.index)
+    for d in category_dimensions(results, cat):
+        inds = [i for i in results.scheme.indicators if i.dimension == d and int(status[i.code]) != NOT_FOR_CATEGORY]
+        full = sum(i.points for i in inds if int(status[i.code]) != DROPPED)
+        score = _f(results.dimensions.at[unit, d])
+        col = results.dimensions.loc[members, d].to_numpy(dtype=float)
+        avg = float(np.nanmean(col)) if np.isfinite(col).any() else None
+        diff = None if score is None or avg is None else score - avg
+        dims.append({"name": d, "full": full, "score": score, "average": avg, "diff": diff})
+    ctx["dimensions"] = dims
+    indicators = []
+    for ind in results.scheme.indicators:
+        st = int(status[ind.code])
+        if st == NOT_FOR_CATEGORY:
+            continue
+        score = _f(scores[ind.code])
+        if st == DROPPED:
+            lost = None
+        elif st == MISSING:
+            lost = ind.points
+        else:
+            lost = max(ind.points - (score or 0.0), 0.0)
+        indicators.append(
+            {
+                "code": ind.code,
+                "name": ind.name,
+                "dimension": ind.dimension,
+                "points": ind.points,
+                "score": score,
+                "lost": lost,
+                "explanation": results.explain(unit, ind.code),
+            }
+        )
+    ctx["indicators"] = indicators
+    ctx["weakest"] = sorted(
+        (i for i in indicators if i["lost"] is not None and i["lost"] >= 0.005), key=lambda i: -i["lost"]
+    )[:3]
+    ctx["adjustment_lines"] = _letter_lines(results, unit)
+    ctx["chart"] = chart(ctx) if chart else None
+    ctx["chart_note"] = ""
+    return ctx
+
+
+def _letter_lines(results: Results, unit: str) -> list[str]:
+    s = results.scheme.settings
+    r = results.table.loc[unit]
+    names = {i.code: i.name for i in results.scheme.indicators}
+    lines = []
+    if r["factor"] != 1:
+        dropped = [names[c] for c in results.scores.columns if int(results.status.at[unit, c]) == DROPPED]
+        lines.append(
+            f"不适用指标：{'、'.join(dropped)}，按适用指标分值折算："
+            f"{fmt2(r['raw'])}×{fmt_num(r['full_marks'])}÷{fmt_num(r['applicable_marks'])}＝{fmt2(r['rescaled'])}分。"
+        )
+    for a in results.scheme.adjustments:
+        if a.unit == unit:
+            lines.append(f"{a.kind}：{a.reason or '（未填事由）'}，{fmt_num(a.points)}分。")
+    for kind, claimed_key, counted_key, cap in (
+        ("加分", "bonus_claimed", "bonus", s.bonus_cap),
+        ("扣分", "penalty_claimed", "penalty", s.penalty_cap),
+    ):
+        if r[counted_key] < r[claimed_key]:
+            lines.append(
+                f"{kind}合计{fmt_num(r[claimed_key])}分，超过{kind}上限{fmt_num(cap)}分，按{fmt_num(r[counted_key])}分计入。"
+            )
+    for c in results.scheme.corrections:
+        if c.unit == unit:
+            target = f"指标“{names.get(c.indicator, c.indicator)}”得分" if c.indicator else "总分"
+            reason = f"（{c.reason}）" if c.reason else ""
+            lines.append(f"动态修正：{target}乘以修正系数{fmt_num(c.coefficient)}{reason}。")
+    for v in results.scheme.vetoes:
+        if v.unit == unit:
+            what = "：".join(x for x in (v.item, v.reason) if x) or "一票否决"
+            lines.append(f"一票否决：{what}，{_veto_effect(results)}。")
+    if r["over_quota"]:
+        lines.append(f"总分达到{s.top_grade}分数线，但本类别{s.top_grade}名额已满，评为{r['grade']}。")
+    return lines
+
+
+def letter_date(results: Results) -> str:
+    return cn_date(results.scheme.settings.date)

@@ -1,0 +1,148 @@
+"""The documents: bulletin (通报) and feedback letters (反馈单) from assessment results."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..assess import Results
+from ..errors import OutputError
+from .chart import ChartMaker
+from .context import bulletin_context, letter_context
+from .engine import PreparedTemplate, image_factory_for, load_template, render_docx, write_bytes
+from .env import make_env
+
+__all__ = [
+    "LetterRun",
+    "letter_filename",
+    "render_bulletin",
+    "render_letters",
+    "render_letters_naive",
+    "safe_filename",
+]
+
+_UNSAFE = re.compile(r'[/\\:*?"<>|\x00-\x1f]')
+_RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)), *(f"LPT{i}" for i in range(1, 10))}
+
+#: Width of the letter's chart in the page, mm (the text block is 156 mm).
+CHART_WIDTH_MM = 140
+
+
+def safe_filename(name: str, fallback: str = "文档") -> str:
+    """A file name Windows accepts: no / \\ : * ? " < > |, no "..", no trailing dot or space, no CON/PRN…."""
+    text = _UNSAFE.sub("", name)
+    while ".." in text:
+        text = text.replace("..", ".")
+    text = text.strip().rstrip(". ")
+    if text.split(".")[0].upper() in _RESERVED:
+        text = "_" + text
+    return text[:120] or fallback
+
+
+def letter_filename(results: Results, unit: str) -> str:
+    name = results.table.at[unit, "name"]
+    return safe_filename(f"{unit}_{name}_反馈单") + ".docx"
+
+
+def render_bulletin(results: Results, out: str | Path, template: str | Path | None = None) -> Path:
+    """Write the bulletin (通报) .docx to ``out`` (a file or a folder) and return its path."""
+    name, data = load_template(template, "bulletin.docx")
+    out = Path(out)
+    if out.is_dir() or not out.suffix:
+        title = results.scheme.settings.title or "绩效考核"
+        out = out / (safe_filename(f"{title}结果通报") + ".docx")
+    render_docx(name, data, bulletin_context(results), out, make_env())
+    return out
+
+
+@dataclass
+class LetterRun:
+    """What :func:`render_letters` did: the files written and the warnings to show."""
+
+    files: list[Path] = field(default_factory=list)
+    merged: Path | None = None
+    warnings: list[str] = field(default_factory=list)
+
+
+def _chart_function(charts: bool, image: Callable[[bytes, float], Any], run: LetterRun) -> Callable | None:
+    if not charts:
+        return None
+    maker = ChartMaker()
+    if not maker.available:
+        run.warnings.append("未找到中文字体（如 Noto Sans CJK、文泉驿、黑体、微软雅黑），反馈单不插入图表")
+        return None
+    return lambda ctx: image(maker.png(ctx["dimensions"]), CHART_WIDTH_MM)
+
+
+def render_letters(
+    results: Results,
+    out_dir: str | Path,
+    units: Sequence[str] | None = None,
+    template: str | Path | None = None,
+    charts: bool = True,
+    merged: bool = False,
+    separate: bool = True,
+) -> LetterRun:
+    """Write one feedback letter per unit into ``out_dir`` (and, with ``merged``, one file of all).
+
+    The template is opened and compiled once (:class:`PreparedTemplate`); each letter only renders.
+    """
+    name, data = load_template(template, "letter.docx")
+    prepared = PreparedTemplate(data, name, make_env())
+    out_dir = Path(out_dir)
+    _ensure_dir(out_dir)
+    run = LetterRun()
+    chart = _chart_function(charts, prepared.image, run)
+    units = list(units) if units is not None else results.units
+    contexts = []
+    for unit in units:
+        ctx = letter_context(results, unit, chart)
+        if separate:
+            run.files.append(prepared.render_to(ctx, out_dir / letter_filename(results, unit)))
+        if merged:
+            contexts.append(ctx)
+    if merged:
+        title = results.scheme.settings.title or "绩效考核"
+        path = out_dir / (safe_filename(f"{title}反馈单（合订）") + ".docx")
+        run.merged = write_bytes(path, prepared.render_merged(contexts))
+    return run
+
+
+def render_letters_naive(
+    results: Results,
+    out_dir: str | Path,
+    units: Sequence[str] | None = None,
+    template: str | Path | None = None,
+    charts: bool = True,
+) -> LetterRun:
+    """The baseline: a new DocxTemplate per letter (docxtpl re-opens and re-parses the template each time)."""
+    name, data = load_template(template, "letter.docx")
+    out_dir = Path(out_dir)
+    _ensure_dir(out_dir)
+    run = LetterRun()
+    env = make_env()
+    maker = ChartMaker() if charts else None
+    if maker is not None and not maker.available:
+        run.warnings.append("未找到中文字体，反馈单不插入图表")
+        maker = None
+    for unit in units if units is not None else results.units:
+
+        def context(tpl, unit=unit):
+            image = image_factory_for(tpl)
+            chart = (lambda ctx: image(maker.png(ctx["dimensions"]), CHART_WIDTH_MM)) if maker else None
+            return letter_context(results, unit, chart)
+
+        path = out_dir / letter_filename(results, unit)
+        render_docx(name, data, context, path, env)
+        run.files.append(path)
+    return run
+
+
+def _ensure_dir(path: Path) -> None:
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"{path}：无法创建输出文件夹（{exc.strerror or exc}）") from None
