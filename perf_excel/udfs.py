@@ -405,12 +405,14 @@ _TABLE_DOCS = {
 }
 
 
+# The table functions are not run by the function wizard: it would assess the whole
+# workbook on every keystroke while the clerk types the arguments.
 def _assess(*ranges: object):
     scheme, dataset = build_from_ranges(*ranges)
     return assess(scheme, dataset)
 
 
-@xw.func(category=CATEGORY)
+@xw.func(category=CATEGORY, call_in_wizard=False)
 @_args(**_TABLE_DOCS)
 @_guarded
 def PERF_ASSESS(
@@ -430,7 +432,7 @@ def PERF_ASSESS(
     return [[_cell(v) for v in row] for row in rows]
 
 
-@xw.func(category=CATEGORY)
+@xw.func(category=CATEGORY, call_in_wizard=False)
 @_args(**_TABLE_DOCS, unit="单位编码（可省略）：给出时返回该单位每项指标的得分说明")
 @_guarded
 def PERF_EXPLAIN(

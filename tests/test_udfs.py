@@ -351,3 +351,20 @@ def test_results_are_plain_python_values():
     for row in got:
         for v in row:
             assert type(v) in (str, int, float), (v, type(v))
+
+
+def test_windows_stand_ins_leave_nothing_behind():
+    import sys
+
+    import xlwings
+
+    import perf_excel.udfs as udfs
+    from perf_excel._xlstandin import windows_xlwings
+
+    func, engines = xlwings.func, list(xlwings.engines)
+    with windows_xlwings() as xl:
+        assert hasattr(xl.module.PERF_RATIO, "__xlfunc__")
+    assert not hasattr(udfs.PERF_RATIO, "__xlfunc__")
+    assert sys.modules["perf_excel.udfs"] is udfs
+    assert "pywintypes" not in sys.modules or sys.platform.startswith("win")
+    assert xlwings.func is func and list(xlwings.engines) == engines
