@@ -250,10 +250,10 @@ class Formula:
         columns: Mapping[str, np.ndarray],
         not_applicable: Mapping[str, np.ndarray] | None = None,
         size: int | None = None,
-    ) -> tuple[np.ndarray, np.ndarray, list[tuple[np.ndarray, str]]]:
+    ) -> tuple[np.ndarray, np.ndarray, list[tuple[np.ndarray, str, tuple[str, ...]]]]:
         """Evaluate on whole columns. Returns (values, 不适用 mask, divisions by zero).
 
-        Each division by zero is ``(mask of units, divisor text)``; where it happens the
+        Each division by zero is ``(mask of units, divisor text, names in the divisor)``; there the
         value is NaN. NaN (blank) propagates; 不适用 in any input marks the result.
         """
         n = size if size is not None else len(next(iter(columns.values()))) if columns else 1
@@ -261,11 +261,11 @@ class Formula:
         for name in self.names:
             if not_applicable and name in not_applicable:
                 na |= np.asarray(not_applicable[name], dtype=bool)
-        zero_divs: list[tuple[np.ndarray, str]] = []
+        zero_divs: list[tuple[np.ndarray, str, tuple[str, ...]]] = []
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             values = np.broadcast_to(self._eval(self.tree, columns, zero_divs, n), (n,)).astype(float)
         values = np.where(na, np.nan, values)
-        zero_divs = [(mask & ~na, what) for mask, what in zero_divs if (mask & ~na).any()]
+        zero_divs = [(mask & ~na, what, names) for mask, what, names in zero_divs if (mask & ~na).any()]
         return values, na, zero_divs
 
     def _eval(self, node: tuple, cols: Mapping[str, np.ndarray], zero_divs: list, n: int) -> np.ndarray:
@@ -289,7 +289,9 @@ class Formula:
             # Division: a zero divisor is reported (an error naming the cell), never inf.
             zero = (b == 0) & ~np.isnan(a)
             if zero.any():
-                zero_divs.append((zero, _render(node[3])))
+                used: list[str] = []
+                _names(node[3], used)
+                zero_divs.append((zero, _render(node[3]), tuple(used)))
             return np.where(b == 0, np.nan, a / np.where(b == 0, 1.0, b))
         fn, args = node[1], [self._eval(a, cols, zero_divs, n) for a in node[2]]
         if fn == "min":
@@ -421,15 +423,17 @@ def derive_columns(indicators: Sequence[Indicator], dataset: Dataset, units: Seq
         cols = {n: dataset.values[n].to_numpy(dtype=float) for n in f.names}
         nas = {n: dataset.not_applicable[n].to_numpy(dtype=bool) for n in f.names if n in dataset.not_applicable}
         values, na, zero_divs = f.evaluate(cols, nas, len(codes))
-        for mask, divisor in zero_divs:
+        for mask, divisor, used in zero_divs:
             for k in np.flatnonzero(mask & applies):
                 unit = codes[k]
-                bare = divisor in f.names
-                cell = dataset.cell(unit, divisor) if bare else ""
+                # Name the data cell that holds the zero (the first input of the divisor that is 0).
+                zeros = [n for n in used if n in cols and cols[n][k] == 0]
+                cell = dataset.cell(unit, zeros[0]) if zeros else ""
                 row = dataset.rows.get(unit)
-                where = f"（{dataset.sheet}第{row}行）" if row and not cell else ""
-                text = f"{divisor} = 0" if bare else f"{divisor} 的值为 0"
-                message = f"单位 {quote(unit)}{where} 的指标 {quote(code)} 公式 {quote(ind.formula)} 除数为 0（{text}）"
+                where = f"（{dataset.sheet}第{row}行）" if row and not cell else " "
+                message = (
+                    f"单位 {quote(unit)}{where}的指标 {quote(code)} 公式 {quote(ind.formula)} 除数为 0（{divisor} = 0）"
+                )
                 if cell:
                     problems.append(Problem(message, dataset.sheet, cell, severity=ERROR))
                 else:

@@ -143,7 +143,7 @@ def test_division_by_zero_of_an_expression_names_the_formula_cell():
     with pytest.raises(InputError) as exc:
         derive_columns([_ind("C01", "x / (y - 3)", cell="S4")], _dataset(frame))
     assert [str(p) for p in exc.value.problems] == [
-        "指标!S4：单位 “A1”（数据第2行） 的指标 “C01” 公式 “x / (y - 3)” 除数为 0（y - 3 的值为 0）"
+        "指标!S4：单位 “A1”（数据第2行）的指标 “C01” 公式 “x / (y - 3)” 除数为 0（y - 3 = 0）"
     ]
 
 
