@@ -135,6 +135,9 @@ class _Collector:
     def __init__(self, problems: list[Problem], file: str) -> None:
         self.problems = problems
         self.file = file
+        # Every code typed in 指标, valid or not: an indicator with a mistake is reported
+        # once, not again as "unknown" wherever its code is used.
+        self.indicator_codes: set[str] = set()
 
     def error(self, sheet: str, cell: str, message: str) -> None:
         self.problems.append(Problem(message, sheet, cell, self.file, ERROR))
@@ -260,8 +263,11 @@ def _count(value: object) -> int:
 
 
 def _closest(word: str, choices) -> str:
-    near = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.3)
-    return f"，是否应为 {quote(near[0])}？" if near else ""
+    """A suggestion ``，是否应为 “X”？`` when one choice is clearly the nearest, else empty."""
+    scored = sorted(((difflib.SequenceMatcher(None, word, c).ratio(), c) for c in choices if c != word), reverse=True)
+    if not scored or scored[0][0] < 0.3 or (len(scored) > 1 and scored[1][0] == scored[0][0]):
+        return ""
+    return f"，是否应为 {quote(scored[0][1])}？"
 
 
 # --- sheets ----------------------------------------------------------------------
@@ -433,7 +439,8 @@ def _parse_indicators(
         ind = _parse_indicator(t, i, cols, row, c, categories, settings, seen)
         if ind is not None:
             out.append(ind)
-    if not out:
+    c.indicator_codes.update(seen)
+    if not seen:
         c.error(t.sheet, "", "没有任何指标")
     return tuple(out)
 
@@ -741,10 +748,12 @@ def _parse_data(t: Table | None, c: _Collector, units: tuple[Unit, ...], indicat
         if j == ucol or not col:
             continue
         ind = by_code.get(col)
-        if ind is None and col not in formulas_use:
+        invalid = ind is None and col in c.indicator_codes  # its row in 指标 has a reported mistake
+        if ind is None and col not in formulas_use and not invalid:
             # Extra columns (unit names, notes) are kept in the sheet and ignored here.
             if col.lower() not in _DATA_EXTRAS:
-                c.warn(t.sheet, t.header_cell(j), f"列 {quote(col)} 不是指标编码，已忽略{_closest(col, by_code)}")
+                hint = _closest(col, c.indicator_codes)
+                c.warn(t.sheet, t.header_cell(j), f"列 {quote(col)} 不是指标编码，已忽略{hint}")
             continue
         raw = grid[np.maximum(pos, 0), j] if len(grid) else np.full(len(pos), None, dtype=object)
         if has_gaps:
@@ -755,6 +764,8 @@ def _parse_data(t: Table | None, c: _Collector, units: tuple[Unit, ...], indicat
             applies = np.isin(category, cats) if cats else np.ones(len(units), dtype=bool)
             applies_cache[cats] = applies
         v, na, tx = _parse_column(t, c, col, j, raw, pos, ind, applies)
+        if invalid:
+            continue  # its cells are checked, but it is not part of the scheme
         values[col], nas[col] = v, na
         if tx is not None:
             texts[col] = pd.Series(tx, index=unit_codes)
@@ -765,6 +776,15 @@ def _parse_data(t: Table | None, c: _Collector, units: tuple[Unit, ...], indicat
     frame = pd.DataFrame(values, index=index) if values else empty
     na_frame = pd.DataFrame(nas, index=index) if nas else empty.astype(bool)
     return Dataset(frame, na_frame, texts, t.sheet, rows_excel, letters)
+
+
+def _not_a_number(value: object) -> str:
+    text = str(value).strip()
+    if text == "#公式未计算":
+        return "公式没有计算结果（文件未在 Excel 中保存过），请在 Excel 中打开、保存后重试"
+    if text.startswith("#") and (text.endswith(("!", "?")) or text in ("#N/A", "#GETTING_DATA")):
+        return f"公式出错 {quote(text)}，请检查该单元格的公式"
+    return f"{quote(value)} 不是有效数字"
 
 
 def _parse_column(t, c: _Collector, col, j, raw, pos, ind: Indicator | None, applies):
@@ -802,7 +822,7 @@ def _parse_column(t, c: _Collector, col, j, raw, pos, ind: Indicator | None, app
             continue
         number = parse_number(value)
         if number is None:
-            c.error(t.sheet, t.cell(pos[k], j), f"{quote(value)} 不是有效数字")
+            c.error(t.sheet, t.cell(pos[k], j), _not_a_number(value))
         elif percent_unit and str(value).strip().endswith(("%", "％")):
             # The column is already in percent: "95%" typed as text means 95, not 0.95.
             out[k] = number * 100
@@ -854,7 +874,7 @@ def build_scheme(tables: Mapping[str, Table], file: str = "") -> tuple[Scheme, D
     settings = _parse_settings(tables.get("设置"), c, categories)
     indicators = _parse_indicators(tables.get("指标"), c, categories, settings)
     unit_map = {u.code: u for u in units}
-    ind_codes = {i.code for i in indicators}
+    ind_codes = {i.code for i in indicators} | c.indicator_codes
     adjustments = _parse_adjustments(tables.get("加减分"), c, unit_map)
     vetoes = _parse_vetoes(tables.get("否决"), c, unit_map)
     corrections = _parse_corrections(tables.get("修正"), c, unit_map, ind_codes)

@@ -14,6 +14,8 @@ workbook and a workbook without the required sheets.
 
 from __future__ import annotations
 
+import html
+import re
 import zipfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -102,6 +104,74 @@ def _fill_merged(rows: list[list[object]], merged: Sequence, last_row: int) -> N
                     row[c] = value
 
 
+_CELL = re.compile(rb'<c r="([A-Z]+)(\d+)"([^>]*?)(?:/>|>(.*?)</c>)', re.S)
+_VALUE = re.compile(rb"<v>([^<]+)</v>")
+#: Sheets larger than this (uncompressed XML) are scanned only when they have blank cells.
+_SCAN_LIMIT = 4 << 20
+UNCALCULATED = "#公式未计算"
+
+
+def _sheet_parts(zf: zipfile.ZipFile) -> dict[str, str]:
+    """Sheet name -> worksheet part name, from workbook.xml and its relationships."""
+    try:
+        workbook = zf.read("xl/workbook.xml").decode("utf-8")
+        rels = zf.read("xl/_rels/workbook.xml.rels").decode("utf-8")
+    except KeyError:
+        return {}
+    targets = {}
+    for rel in re.findall(r"<Relationship\b[^>]*>", rels):
+        rid = re.search(r'Id="([^"]*)"', rel)
+        target = re.search(r'Target="([^"]*)"', rel)
+        if rid and target:
+            t = target.group(1)
+            targets[rid.group(1)] = t.lstrip("/") if t.startswith("/") else "xl/" + t
+    out = {}
+    for tag in re.findall(r"<(?:\w+:)?sheet\b[^>]*>", workbook):
+        name = re.search(r'\sname="([^"]*)"', tag)
+        rid = re.search(r'\s\w+:id="([^"]*)"', tag)
+        if name and rid and rid.group(1) in targets:
+            out[html.unescape(name.group(1))] = targets[rid.group(1)]
+    return out
+
+
+def _hidden_cells(path: Path, wanted: dict[str, list[list[object]]]) -> None:
+    """Put back what python-calamine shows as empty: error values (``#DIV/0!``) and formulas
+    without a calculated value. A blank there would silently score 0; the core reports them."""
+    try:
+        with zipfile.ZipFile(path) as zf:
+            parts = _sheet_parts(zf)
+            for name, rows in wanted.items():
+                part = parts.get(name)
+                if part is None or part not in zf.namelist():
+                    continue
+                if zf.getinfo(part).file_size > _SCAN_LIMIT and not any("" in r for r in rows):
+                    continue
+                xml = zf.read(part)
+                if b't="e"' not in xml and b"<f" not in xml:
+                    continue
+                for m in _CELL.finditer(xml):
+                    attrs, inner = m.group(3), m.group(4) or b""
+                    if b't="e"' in attrs:
+                        v = _VALUE.search(inner)
+                        text = v.group(1).decode("utf-8", "replace") if v else "#错误"
+                    elif b"<f" in inner and not (_VALUE.search(inner) or b"<is>" in inner):
+                        text = UNCALCULATED
+                    else:
+                        continue
+                    r, c = int(m.group(2)) - 1, _col_index(m.group(1).decode())
+                    if r < len(rows) and c < len(rows[r]) and is_blank(rows[r][c]):
+                        rows[r][c] = text
+    except (OSError, zipfile.BadZipFile, KeyError, UnicodeDecodeError):
+        return
+
+
+def _col_index(letters: str) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + ord(ch) - 64
+    return n - 1
+
+
 def _header_row(rows: list[list[object]], markers: tuple[str, ...]) -> int:
     """Index of the header row: the first of the top rows naming a marker column,
     else the first non-empty row (title rows above the header are allowed)."""
@@ -178,13 +248,15 @@ def read_tables(path: str | Path, required: Sequence[str] = REQUIRED_SHEETS) -> 
     tables: dict[str, Table] = {}
     names = list(wb.sheet_names)
     try:
+        raw: dict[str, tuple[str, str, list, object]] = {}
         for name in names:
             canon = canonical_sheet(name)
-            if canon is None or canon in tables:
+            if canon is None or canon in {c for c, *_ in raw.values()}:
                 continue
             sheet = wb.get_sheet_by_name(name)
-            rows = sheet.to_python(skip_empty_area=False)
-            merged = sheet.merged_cell_ranges or ()
+            raw[name] = (canon, name, sheet.to_python(skip_empty_area=False), sheet.merged_cell_ranges or ())
+        _hidden_cells(path, {name: rows for name, (_, _, rows, _) in raw.items()})
+        for canon, name, rows, merged in raw.values():
             tables[canon] = _to_table(name, canon, rows, path.name, merged)
     except Exception as exc:
         raise InputError(f"{path.name}：读取工作表时出错（{type(exc).__name__}），文件可能已损坏，请重新保存") from None
@@ -200,11 +272,6 @@ def read_tables(path: str | Path, required: Sequence[str] = REQUIRED_SHEETS) -> 
         raise InputError(
             f"{path.name}：工作簿是空的，请先填写指标、单位和数据（可用 perf-excel new --example 查看示例）"
         )
-    if tables and all(len(t) == 0 for name, t in tables.items() if name != "设置"):
-        raise InputError(
-            f"{path.name}：工作簿还没有填写（指标、单位、数据均为空）；请先填写，"
-            "填法见“说明”表（可用 perf-excel new 示例.xlsx --example 生成示例）"
-        )
     missing = [s for s in required if s not in tables]
     if missing:
         want = "、".join(f"“{s}”" for s in missing)
@@ -212,6 +279,11 @@ def read_tables(path: str | Path, required: Sequence[str] = REQUIRED_SHEETS) -> 
         raise InputError(
             f"{path.name}：缺少 {want} 工作表（现有工作表：{'、'.join(names)}）；"
             f"请按 perf-excel new 生成的模板添加（{aliases}）"
+        )
+    if tables and all(len(t) == 0 for name, t in tables.items() if name != "设置"):
+        raise InputError(
+            f"{path.name}：工作簿还没有填写（指标、单位、数据均为空）；请先填写，"
+            "填法见“说明”表（可用 perf-excel new 示例.xlsx --example 生成示例）"
         )
     return tables
 
