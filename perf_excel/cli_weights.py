@@ -52,6 +52,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--ri", choices=tuple(RI_TABLES), default="saaty", help="AHP 的 RI 表（默认 saaty）")
     p.add_argument("--method", dest="ahp_method", choices=tuple(AHP_METHODS), default="eigen", help="AHP 求权方法")
     p.add_argument("--directions", help="各指标方向，如 +,-,+ 或 正向,逆向,正向（默认取 指标 表的方向）")
+    p.add_argument("--columns", help="熵权法/CRITIC 只用这些列，如 F01,Z01,S02（默认：除单位名称等以外的全部列）")
     p.add_argument("--json", action="store_true", help="以 JSON 输出")
     p.add_argument("--apply", metavar="WORKBOOK", help="把权重按 --total 折算为分值，写入该工作簿的“指标”表")
     p.add_argument("--total", type=float, default=100.0, help="--apply 时的总分值（默认 100）")
@@ -61,11 +62,17 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 # --- reading -------------------------------------------------------------------
-def _table_from_rows(sheet: str, rows: list[list[object]], file: str) -> Table:
-    """A table whose header is the first non-empty row; positions as in the sheet."""
-    h = next((i for i, r in enumerate(rows) if any(not is_blank(v) for v in r)), None)
-    if h is None:
+def _table_from_rows(sheet: str, rows: list[list[object]], file: str, markers: tuple[str, ...] = ()) -> Table:
+    """A table whose header is the first row naming a marker column (else the first non-empty
+    row) among the top rows; positions as in the sheet."""
+    filled = [i for i, r in enumerate(rows) if any(not is_blank(v) for v in r)]
+    if not filled:
         raise InputError([Problem("工作表为空", sheet, "", file)])
+    wanted = {m.lower() for m in markers}
+    h = next(
+        (i for i in filled[:15] if wanted & {str(v).strip().lower() for v in rows[i] if not is_blank(v)}),
+        filled[0],
+    )
     header = list(rows[h])
     while header and is_blank(header[-1]):
         header.pop()
@@ -127,16 +134,14 @@ def read_sheet(path: str | Path, sheet: str | None, kind: str) -> tuple[Table, d
             )
         rows = wb.get_sheet_by_name(chosen).to_python(skip_empty_area=False)
         table = _table_from_rows(chosen, rows, path.name)
-        has_indicators = any(canonical_sheet(n) == "指标" for n in names)
+        contract: dict[str, Table] = {}
+        indicators = next((n for n in names if canonical_sheet(n) == "指标"), None)
+        if indicators is not None:
+            rows = wb.get_sheet_by_name(indicators).to_python(skip_empty_area=False)
+            contract["指标"] = _table_from_rows(indicators, rows, path.name, ("编码", "code", "指标编码"))
     finally:
         wb.close()
-    return table, (_contract_tables(path) if has_indicators else {})
-
-
-def _contract_tables(path: Path) -> dict[str, Table]:
-    from .workbook import read_tables
-
-    return read_tables(path)
+    return table, contract
 
 
 def _directions_from_indicators(names: tuple[str, ...], contract: dict[str, Table]) -> tuple[bool, ...] | None:
@@ -198,7 +203,8 @@ def run_weights(args: argparse.Namespace) -> int:
         names, matrix = pairwise_from_table(table)
         result: AhpResult | DataWeights = ahp(matrix, names, args.ahp_method, args.ri)
     else:
-        names, _, values = data_from_table(table)
+        columns = [c for c in re.split(r"[,，、;；\s]+", args.columns or "") if c]
+        names, _, values = data_from_table(table, columns or None)
         if args.directions:
             directions = parse_directions(args.directions, len(names))
         else:
@@ -340,12 +346,9 @@ def apply_points(workbook: str | Path, points: dict[str, float]) -> Path:
     from .writer import atomic_path
 
     target = Path(workbook)
-    from .workbook import open_problem
-
-    problem = open_problem(target)
-    if problem:
-        raise InputError(problem)
-    ind = _contract_tables(target).get("指标")
+    if target.suffix.lower() not in (".xlsx", ".xlsm"):
+        raise InputError(f"{target.name}：--apply 只能写入 .xlsx 或 .xlsm 工作簿")
+    ind = read_sheet(target, None, "entropy")[1].get("指标")
     if ind is None:
         raise InputError(f"{target.name}：没有“指标”工作表，无法写入分值")
     code_col = ind.column_index("编码", "code", "指标编码")

@@ -483,11 +483,13 @@ def parse_directions(text: str, count: int | None = None) -> tuple[bool, ...]:
     return tuple(out)
 
 
-def data_from_table(table: Table) -> tuple[tuple[str, ...], tuple[str, ...], np.ndarray]:
+def data_from_table(
+    table: Table, columns: Sequence[str] | None = None
+) -> tuple[tuple[str, ...], tuple[str, ...], np.ndarray]:
     """Indicator names, unit labels and values of a data sheet, every cell checked.
 
     Label columns (单位编码, 单位名称, 类别, …) and a first column of text are skipped;
-    every other column with a header is an indicator. Blank, ``不适用`` and text cells
+    every other column with a header is an indicator, or only ``columns`` when given. Blank, ``不适用`` and text cells
     are errors naming the cell (objective weights need complete data).
     """
     sheet, file = table.sheet, table.file
@@ -500,6 +502,17 @@ def data_from_table(table: Table) -> tuple[tuple[str, ...], tuple[str, ...], np.
         if any(parse_number(v) is None and not is_blank(v) for v in first):
             skip.add(0)
     cols = [j for j in range(len(table.columns)) if j not in skip]
+    if columns:
+        unknown = [c for c in columns if c not in table.columns]
+        if unknown:
+            have = "、".join(table.columns[j] for j in cols)
+            raise InputError(
+                [
+                    Problem(f"没有名为 {quote(c)} 的列（现有：{have}）", sheet, table.header_cell(0), file)
+                    for c in unknown
+                ]
+            )
+        cols = [table.columns.index(c) for c in columns]
     label_col = next((j for j in sorted(skip) if table.columns[j]), None) if skip else None
     if not cols:
         raise InputError([Problem("没有找到指标列（第一行应为指标名称）", sheet, "A1", file)])

@@ -416,3 +416,110 @@ def test_apportion_largest_remainder(weights, total, decimals, expected):
     out = apportion(weights, total, decimals)
     assert out == expected
     assert sum(out) == pytest.approx(total)
+
+
+# --- the command line -------------------------------------------------------------
+def _workbook(path, sheets):
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    wb.remove(wb.active)
+    for name, rows in sheets.items():
+        ws = wb.create_sheet(name)
+        for r in rows:
+            ws.append(r)
+    wb.save(path)
+
+
+MATRIX = [["", "经济", "民生", "安全"], ["经济", 1, 2, 4], ["民生", None, 1, 2], ["安全", None, None, 1]]
+
+
+def test_cli_ahp_json(tmp_path, capsys):
+    import json
+
+    from perf_excel import cli
+
+    _workbook(tmp_path / "m.xlsx", {"判断矩阵": MATRIX})
+    assert cli.main(["weights", "ahp", str(tmp_path / "m.xlsx"), "--json", "--ri", "cn"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    # Consistent matrix with ratios 4 : 2 : 1.
+    assert out["weights"] == pytest.approx({"经济": 4 / 7, "民生": 2 / 7, "安全": 1 / 7})
+    assert out["consistent"] is True and out["ri"] == 0.52 and out["cr"] == pytest.approx(0, abs=1e-9)
+
+
+def test_cli_entropy_text_and_csv(tmp_path, capsys):
+    from perf_excel import cli
+
+    (tmp_path / "d.csv").write_text("单位,X1,X2\n甲,10,5\n乙,20,5\n丙,30,1\n", encoding="gbk")
+    assert cli.main(["weights", "entropy", str(tmp_path / "d.csv"), "--directions", "正向,逆向"]) == 0
+    out = capsys.readouterr().out
+    # The hand-checked example above: w = 0.2961, 0.7039.
+    assert "0.2961" in out and "0.7039" in out and "逆向" in out
+
+
+def test_cli_bad_matrix_exit_1(tmp_path, capsys):
+    from perf_excel import cli
+
+    _workbook(tmp_path / "m.xlsx", {"判断矩阵": [["", "A", "B"], ["A", 1, 3], ["B", 3, 1]]})
+    assert cli.main(["weights", "ahp", str(tmp_path / "m.xlsx")]) == 1
+    assert "m.xlsx 判断矩阵!B3：“3” 与 C2 的 “3” 不互为倒数" in capsys.readouterr().err
+
+
+def test_cli_apply_writes_only_the_points(tmp_path, capsys):
+    import zipfile
+
+    from openpyxl import load_workbook
+
+    from perf_excel import cli
+
+    book = tmp_path / "考核.xlsx"
+    indicators = [
+        ["编码", "维度", "指标名称", "分值", "计分方法"],
+        ["K1", "甲", "经济", 10, "直接"],
+        ["K2", "甲", "民生", 10, "直接"],
+        ["K3", "甲", "安全", None, "直接"],  # blank 分值: the cell is created
+    ]
+    _workbook(book, {"设置": [["项目", "值"], ["考核名称", "测试"]], "指标": indicators, "判断矩阵": MATRIX})
+    before = {i.filename: zipfile.ZipFile(book).read(i) for i in zipfile.ZipFile(book).infolist()}
+    code = cli.main(["weights", "ahp", str(book), "--apply", str(book), "--total", "100", "--decimals", "0"])
+    assert code == 0, capsys.readouterr().err
+    # 4/7, 2/7, 1/7 of 100 = 57.14, 28.57, 14.29 → 57 + 28 + 14 = 99; the largest remainder (.57) gets 1.
+    ws = load_workbook(book)["指标"]
+    assert [ws[f"D{r}"].value for r in (2, 3, 4)] == [57, 29, 14]
+    assert (tmp_path / "考核.xlsx.bak").read_bytes() != book.read_bytes()
+    after = {i.filename: zipfile.ZipFile(book).read(i) for i in zipfile.ZipFile(book).infolist()}
+    changed = [n for n in before if before[n] != after[n]]
+    assert len(changed) == 1 and changed[0].startswith("xl/worksheets/")
+    assert "已把分值写入 考核.xlsx 的指标表（合计 100）：经济 57，民生 29，安全 14" in capsys.readouterr().out
+
+
+def test_cli_apply_unknown_name(tmp_path, capsys):
+    from perf_excel import cli
+
+    book = tmp_path / "考核.xlsx"
+    _workbook(book, {"指标": [["编码", "指标名称", "分值"], ["K1", "经济", 10]], "判断矩阵": MATRIX})
+    assert cli.main(["weights", "ahp", str(book), "--apply", str(book)]) == 1
+    err = capsys.readouterr().err
+    assert "考核.xlsx 指标：“民生” 既不是指标编码也不是指标名称，无法写入分值（现有编码：K1）" in err
+    assert not (tmp_path / "考核.xlsx.bak").exists()
+
+
+def test_patch_cells_keeps_style_and_drops_formula():
+    from perf_excel.cli_weights import patch_cells
+
+    xml = (
+        '<worksheet><sheetData><row r="2"><c r="A2" t="s"><v>0</v></c><c r="D2" s="3"><f>B2*2</f><v>4</v></c>'
+        '</row><row r="3" spans="1:4"><c r="A3" t="s"><v>1</v></c><c r="E3"><v>1</v></c></row></sheetData></worksheet>'
+    )
+    out, had_formula = patch_cells(xml, {"D2": 57, "D3": 28.5})
+    assert had_formula
+    assert '<c r="D2" s="3"><v>57</v></c>' in out
+    assert '<c r="A3" t="s"><v>1</v></c><c r="D3"><v>28.5</v></c><c r="E3">' in out
+
+
+def test_data_from_table_selected_columns():
+    t = Table.from_rows("数据", [["单位", "x", "y", "z"], ["甲", 1, "优", 2], ["乙", 3, "良", 5]], file="d.xlsx")
+    names, _, x = data_from_table(t, ["z", "x"])
+    assert names == ("z", "x") and x.tolist() == [[2, 1], [5, 3]]
+    with pytest.raises(InputError, match="没有名为 “w” 的列"):
+        data_from_table(t, ["w"])
