@@ -707,8 +707,10 @@ def _run_dask(
 ) -> None:
     """Run tasks on a Dask distributed cluster. Workers need perf_excel installed, not our disk.
 
-    A worker that dies repeatedly on a task makes Dask raise ``KilledWorker``: a crash.
-    When no task finishes for ``timeout`` seconds, the ones left are reported as timed out.
+    When a worker dies, Dask fails (``KilledWorker``) every task that was on it, the
+    innocent ones too; so those tasks are re-run one at a time at the end, and the one
+    that kills a worker on its own is reported as the crash. When no task finishes for
+    ``timeout`` seconds, the ones left are reported as timed out.
     """
     try:
         from distributed import Client, wait
@@ -717,26 +719,32 @@ def _run_dask(
             "用法错误：--scheduler 需要 Dask：请安装 pip install 'perf-excel[dask]'（dask[distributed]）"
         ) from None
     try:
-        client = Client(scheduler, timeout="15s", set_as_default=False)
+        client = Client(scheduler, timeout=f"{min(15.0, timeout):g}s", set_as_default=False)
     except Exception as exc:
         raise OutputError(f"无法连接 Dask 调度器 {scheduler}：{type(exc).__name__}: {exc}") from None
-    try:
-        futures = {}
-        for task in tasks:
-            key = f"perf-excel-{task.sha256[:16]}-{task.index}-{os.getpid()}"
+    futures: dict[Any, _Task] = {}
+
+    def submit(batch: Iterable[_Task]) -> set:
+        subs = set()
+        for task in batch:
+            key = f"perf-excel-{task.sha256[:16]}-{task.index}-{os.getpid()}-{int(task.solo)}"
             fut = client.submit(converter, task.rel, task.data, options, key=key, pure=False, retries=0)
             futures[fut] = task
-        remaining = set(futures)
+            subs.add(fut)
+        return subs
+
+    def collect(remaining: set, suspects: list[_Task]) -> None:
         while remaining:
             try:
-                done, not_done = wait(list(remaining), timeout=timeout, return_when="FIRST_COMPLETED")
+                with client.as_current():
+                    done, not_done = wait(list(remaining), timeout=timeout, return_when="FIRST_COMPLETED")
             except TimeoutError:
                 done, not_done = set(), set(remaining)
             if not done:
                 for fut in not_done:
                     on_done(futures[fut], _timeout_outcome(futures[fut], timeout))
                 client.cancel(list(not_done), force=True)
-                break
+                return
             for fut in done:
                 task = futures[fut]
                 remaining.discard(fut)
@@ -744,11 +752,21 @@ def _run_dask(
                     outcome = fut.result()
                 except Exception as exc:
                     if type(exc).__name__ == "KilledWorker":
-                        outcome = _crash_outcome(task, "Dask 工作节点多次退出")
-                    else:
-                        reason = f"{task.rel}：在 Dask 集群上处理失败（{type(exc).__name__}: {exc}）"
-                        outcome = _failure(KIND_INTERNAL, reason)
+                        if task.solo:
+                            on_done(task, _crash_outcome(task, "Dask 工作节点退出"))
+                        else:
+                            suspects.append(task)
+                        continue
+                    reason = f"{task.rel}：在 Dask 集群上处理失败（{type(exc).__name__}: {exc}）"
+                    outcome = _failure(KIND_INTERNAL, reason)
                 on_done(task, outcome)
+
+    try:
+        suspects: list[_Task] = []
+        collect(submit(tasks), suspects)
+        for task in suspects:
+            task.solo = True
+            collect(submit([task]), [])
     except BaseException:
         client.cancel(list(futures), force=True)
         raise

@@ -381,7 +381,7 @@ def test_atomic_write_leaves_nothing_half_written(tmp_path: Path, monkeypatch: p
 def test_killed_batch_leaves_only_complete_files(tmp_path: Path) -> None:
     src = tmp_path / "in"
     src.mkdir()
-    for i in range(12):
+    for i in range(16):
         shutil.copy(DEMO, src / f"w{i:02}.xlsx")
     out = tmp_path / "out"
     cmd = [sys.executable, "-m", "perf_excel.cli", "batch", str(src), "-o", str(out), "--jobs", "2", "-q"]
@@ -400,8 +400,9 @@ def test_killed_batch_leaves_only_complete_files(tmp_path: Path) -> None:
     # The next run sweeps temporaries, finishes the rest and skips what was done.
     summary = run_batch(src, out, jobs=2)
     assert summary.exit_code == 0
-    assert summary.count(OK) + summary.count(UNCHANGED) == 12
-    assert summary.count(UNCHANGED) >= 3
+    assert summary.count(OK) + summary.count(UNCHANGED) == 16
+    assert summary.count(UNCHANGED) >= 3  # done before the kill
+    assert summary.count(OK) >= 1  # the kill came mid-run
     assert not [p for p in out.rglob("*") if batch._TMP_MARK in p.name]
 
 
