@@ -45,6 +45,7 @@ __all__ = [
     "AhpResult",
     "DataWeights",
     "ahp",
+    "ahp_from_rows",
     "apportion",
     "critic_weights",
     "data_from_table",
@@ -52,6 +53,7 @@ __all__ = [
     "pairwise_from_table",
     "parse_directions",
     "random_index",
+    "weights_from_rows",
 ]
 
 MAX_AHP_SIZE = 15
@@ -565,3 +567,51 @@ def apportion(weights: Sequence[float], total: float = 100.0, decimals: int = 1)
     for j in order[:left]:
         base[j] += 1
     return [round(float(b) / scale, decimals) for b in base]
+
+
+# --- plain ranges (the Excel layer: PERF_AHP, PERF_ENTROPY, PERF_CRITIC) ----------
+def _is_text(value: object) -> bool:
+    return isinstance(value, str) and value.strip() != "" and _cell_fraction(value) is None
+
+
+def _grid(rows: object) -> list[list[object]]:
+    if not isinstance(rows, (list, tuple)):
+        return [[rows]]
+    return [list(r) if isinstance(r, (list, tuple)) else [r] for r in rows]
+
+
+def ahp_from_rows(rows: object, method: str = "eigen", ri: str = "saaty") -> AhpResult:
+    """AHP of a range as Excel passes it (a list of rows).
+
+    With names (text in the first row), the layout of :func:`pairwise_from_table`; a bare
+    square block of numbers gets the names C1, C2, …. Problems name cells relative to the
+    range (its top-left cell is A1).
+    """
+    grid = _grid(rows)
+    named = any(_is_text(v) for v in grid[0]) or (len(grid) > 1 and _is_text(grid[1][0]))
+    if not named:
+        n = len(grid)
+        grid = [["", *(f"C{j + 1}" for j in range(n))]] + [[f"C{i + 1}", *r] for i, r in enumerate(grid)]
+    names, matrix = pairwise_from_table(Table.from_rows("", grid))
+    return ahp(matrix, names, method, ri)
+
+
+def weights_from_rows(rows: object, directions: object = None, method: str = "entropy") -> DataWeights:
+    """Entropy or CRITIC weights of a range (units in rows); ``directions`` is text
+    (``+,-,+``), a range of cells (正向/逆向/+/-) or None (all 正向)."""
+    grid = _grid(rows)
+    if not any(_is_text(v) for v in grid[0][1:]):
+        k = max(len(r) for r in grid)
+        grid = [[f"C{j + 1}" for j in range(k)]] + grid
+    names, _, values = data_from_table(Table.from_rows("", grid))
+    if directions is None or (isinstance(directions, str) and not directions.strip()):
+        positive = None
+    elif isinstance(directions, str):
+        positive = parse_directions(directions, len(names))
+    else:
+        flat = [v for r in _grid(directions) for v in r if not is_blank(v)]
+        positive = parse_directions(",".join(str(v) for v in flat), len(names))
+    fn = {"entropy": entropy_weights, "critic": critic_weights}.get(method)
+    if fn is None:
+        raise InputError(f"方法 {quote(method)} 无效（应为 entropy 或 critic）")
+    return fn(values, positive, names)

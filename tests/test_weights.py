@@ -13,6 +13,7 @@ from perf_excel.tables import Table
 from perf_excel.weights import (
     RI_TABLES,
     ahp,
+    ahp_from_rows,
     apportion,
     critic_weights,
     data_from_table,
@@ -20,6 +21,7 @@ from perf_excel.weights import (
     pairwise_from_table,
     parse_directions,
     random_index,
+    weights_from_rows,
 )
 
 # --- AHP: published examples -----------------------------------------------------
@@ -523,3 +525,29 @@ def test_data_from_table_selected_columns():
     assert names == ("z", "x") and x.tolist() == [[2, 1], [5, 3]]
     with pytest.raises(InputError, match="没有名为 “w” 的列"):
         data_from_table(t, ["w"])
+
+
+@pytest.mark.parametrize(
+    "rows",
+    [
+        [[1, 2, 4], [0.5, 1, 2], [0.25, 0.5, 1]],  # a bare block of numbers
+        [[None, "甲", "乙", "丙"], ["甲", 1, 2, 4], ["乙", None, 1, 2], ["丙", None, None, 1]],
+        [[1, "2", "4"], ["1/2", 1, 2], [0.25, 0.5, 1]],  # fractions typed as text
+    ],
+)
+def test_ahp_from_rows(rows):
+    r = ahp_from_rows(rows)
+    assert r.weights == pytest.approx((4 / 7, 2 / 7, 1 / 7))
+
+
+@pytest.mark.parametrize(
+    "rows, directions",
+    [
+        ([["X1", "X2"], [10, 5], [20, 5], [30, 1]], "+,-"),
+        ([[10, 5], [20, 5], [30, 1]], [["正向", "逆向"]]),
+        ([["单位", "X1", "X2"], ["甲", 10, 5], ["乙", 20, 5], ["丙", 30, 1]], [["+"], ["-"]]),
+    ],
+)
+def test_weights_from_rows(rows, directions):
+    r = weights_from_rows(rows, directions, "entropy")
+    assert r.weights == pytest.approx((0.296082, 0.703918), abs=1e-6)
