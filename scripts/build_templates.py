@@ -450,8 +450,22 @@ def set_core(doc, title: str, subject: str) -> None:
     cp.last_printed = fixed
 
 
+def drop_parts(doc) -> None:
+    """Drop what python-docx's default template carries but a template does not need.
+
+    stylesWithEffects.xml alone is 430 kB (it would be re-compressed for every letter), the
+    thumbnail shows a blank page, customXml holds nothing of ours.
+    """
+    unwanted = ("stylesWithEffects", "thumbnail", "customXml")
+    for source in (doc.part, doc.part.package):
+        for rid, rel in list(source.rels.items()):
+            if any(u in rel.reltype for u in unwanted):
+                source.rels.pop(rid)
+
+
 def new_document():
     doc = Document()
+    drop_parts(doc)
     # Drop the default empty paragraph.
     body = doc.element.body
     for par in body.findall(qn("w:p")):

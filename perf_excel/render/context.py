@@ -17,7 +17,14 @@ from ..assess import DROPPED, MISSING, NOT_FOR_CATEGORY, Results
 from ..numbers import fmt2, fmt_num
 from .env import cn_date
 
-__all__ = ["CONTEXT_KEYS", "bulletin_context", "letter_context", "common_context", "category_dimensions"]
+__all__ = [
+    "CONTEXT_KEYS",
+    "LetterContexts",
+    "bulletin_context",
+    "category_dimensions",
+    "common_context",
+    "letter_context",
+]
 
 _COMMON = ("title", "year", "issuer", "doc_number", "date", "recipients", "doc_title", "top_grade")
 
@@ -234,6 +241,106 @@ def _notes(results: Results) -> list[dict[str, Any]]:
     return notes
 
 
+class LetterContexts:
+    """Builds letter contexts for many units, computing what units share (category averages,
+    tables as plain arrays) once."""
+
+    def __init__(self, results: Results) -> None:
+        self.results = results
+        s = results.scheme.settings
+        t = results.table
+        self.common = common_context(results)
+        self.common["doc_title"] = f"{s.title}结果反馈单"
+        self.pos = {code: k for k, code in enumerate(t.index)}
+        self.cat = t["category"].to_numpy(dtype=object)
+        self.rank = t["rank"].to_numpy(dtype=int)
+        self.total = t["total"].to_numpy(dtype=float)
+        self.status = results.status.to_numpy(dtype=int)
+        self.scores = results.scores.to_numpy(dtype=float)
+        self.dim_values = results.dimensions.to_numpy(dtype=float)
+        self.dim_names = list(results.dimensions.columns)
+        self.ind_pos = {c: j for j, c in enumerate(results.scores.columns)}
+        self.by_cat: dict[str, dict[str, Any]] = {}
+        for cat in results.scheme.categories:
+            members = self.cat == cat
+            dims = []
+            for d in category_dimensions(results, cat):
+                col = self.dim_values[members, self.dim_names.index(d)]
+                avg = float(np.nanmean(col)) if np.isfinite(col).any() else None
+                inds = [i for i in results.scheme.indicators if i.dimension == d and i.applies_to(cat)]
+                dims.append((d, avg, inds))
+            self.by_cat[cat] = {
+                "n": int(members.sum()),
+                "average": float(self.total[members].mean()),
+                "dims": dims,
+                "ranks": self.rank[members],
+            }
+
+    def context(self, unit: str, chart: Callable[[dict[str, Any]], Any] | None = None) -> dict[str, Any]:
+        results = self.results
+        k = self.pos[unit]
+        r = results.table.iloc[k]
+        cat = self.cat[k]
+        info = self.by_cat[cat]
+        ctx = dict(self.common)
+        rank = int(self.rank[k])
+        ctx["unit"] = {
+            "code": unit,
+            "name": r["name"],
+            "category": cat,
+            "total": float(self.total[k]),
+            "rank": rank,
+            "tied": int((info["ranks"] == rank).sum()) > 1,
+            "n_in_category": info["n"],
+            "grade": r["grade"],
+            "vetoed": bool(r["vetoed"]),
+            "category_average": info["average"],
+            "explanation": results.total_explanation(unit),
+        }
+        status = self.status[k]
+        dims = []
+        for d, avg, inds in info["dims"]:
+            full = sum(i.points for i in inds if status[self.ind_pos[i.code]] != DROPPED)
+            score = self.dim_values[k, self.dim_names.index(d)]
+            score = None if math.isnan(score) else float(score)
+            diff = None if score is None or avg is None else score - avg
+            dims.append({"name": d, "full": full, "score": score, "average": avg, "diff": diff})
+        ctx["dimensions"] = dims
+        indicators = []
+        for ind in results.scheme.indicators:
+            j = self.ind_pos[ind.code]
+            st = int(status[j])
+            if st == NOT_FOR_CATEGORY:
+                continue
+            score = self.scores[k, j]
+            score = None if math.isnan(score) else float(score)
+            if st == DROPPED:
+                lost = None
+            elif st == MISSING:
+                lost = ind.points
+            else:
+                lost = max(ind.points - (score or 0.0), 0.0)
+            indicators.append(
+                {
+                    "code": ind.code,
+                    "name": ind.name,
+                    "dimension": ind.dimension,
+                    "points": ind.points,
+                    "score": score,
+                    "lost": lost,
+                    "explanation": results.explain(unit, ind.code),
+                }
+            )
+        ctx["indicators"] = indicators
+        ctx["weakest"] = sorted(
+            (i for i in indicators if i["lost"] is not None and i["lost"] >= 0.005), key=lambda i: -i["lost"]
+        )[:3]
+        ctx["adjustment_lines"] = _letter_lines(results, unit)
+        ctx["chart"] = chart(ctx) if chart else None
+        ctx["chart_note"] = ""
+        return ctx
+
+
 def letter_context(
     results: Results,
     unit: str,
@@ -242,73 +349,9 @@ def letter_context(
     """The context of one unit's feedback letter (反馈单).
 
     ``chart`` turns the context's ``dimensions`` into the picture object the template shows
-    (``None``: no chart).
+    (``None``: no chart). For many letters, use :class:`LetterContexts` once.
     """
-    s = results.scheme.settings
-    t = results.table
-    r = t.loc[unit]
-    cat = r["category"]
-    sub = t[t["category"] == cat]
-    tied = int((sub["rank"] == r["rank"]).sum()) > 1
-    ctx = common_context(results)
-    ctx["doc_title"] = f"{s.title}结果反馈单"
-    ctx["unit"] = {
-        "code": unit,
-        "name": r["name"],
-        "category": cat,
-        "total": float(r["total"]),
-        "rank": int(r["rank"]),
-        "tied": tied,
-        "n_in_category": len(sub),
-        "grade": r["grade"],
-        "vetoed": bool(r["vetoed"]),
-        "category_average": float(sub["total"].mean()),
-        "explanation": results.total_explanation(unit),
-    }
-    status = results.status.loc[unit]
-    scores = results.scores.loc[unit]
-    dims = []
-    members = list(sub.index)
-    for d in category_dimensions(results, cat):
-        inds = [i for i in results.scheme.indicators if i.dimension == d and int(status[i.code]) != NOT_FOR_CATEGORY]
-        full = sum(i.points for i in inds if int(status[i.code]) != DROPPED)
-        score = _f(results.dimensions.at[unit, d])
-        col = results.dimensions.loc[members, d].to_numpy(dtype=float)
-        avg = float(np.nanmean(col)) if np.isfinite(col).any() else None
-        diff = None if score is None or avg is None else score - avg
-        dims.append({"name": d, "full": full, "score": score, "average": avg, "diff": diff})
-    ctx["dimensions"] = dims
-    indicators = []
-    for ind in results.scheme.indicators:
-        st = int(status[ind.code])
-        if st == NOT_FOR_CATEGORY:
-            continue
-        score = _f(scores[ind.code])
-        if st == DROPPED:
-            lost = None
-        elif st == MISSING:
-            lost = ind.points
-        else:
-            lost = max(ind.points - (score or 0.0), 0.0)
-        indicators.append(
-            {
-                "code": ind.code,
-                "name": ind.name,
-                "dimension": ind.dimension,
-                "points": ind.points,
-                "score": score,
-                "lost": lost,
-                "explanation": results.explain(unit, ind.code),
-            }
-        )
-    ctx["indicators"] = indicators
-    ctx["weakest"] = sorted(
-        (i for i in indicators if i["lost"] is not None and i["lost"] >= 0.005), key=lambda i: -i["lost"]
-    )[:3]
-    ctx["adjustment_lines"] = _letter_lines(results, unit)
-    ctx["chart"] = chart(ctx) if chart else None
-    ctx["chart_note"] = ""
-    return ctx
+    return LetterContexts(results).context(unit, chart)
 
 
 def _letter_lines(results: Results, unit: str) -> list[str]:

@@ -11,7 +11,7 @@ from typing import Any
 from ..assess import Results
 from ..errors import OutputError
 from .chart import ChartMaker
-from .context import bulletin_context, letter_context
+from .context import LetterContexts, bulletin_context
 from .engine import PreparedTemplate, image_factory_for, load_template, render_docx, write_bytes
 from .env import make_env
 
@@ -98,8 +98,9 @@ def render_letters(
     chart = _chart_function(charts, prepared.image, run)
     units = list(units) if units is not None else results.units
     contexts = []
+    builder = LetterContexts(results)
     for unit in units:
-        ctx = letter_context(results, unit, chart)
+        ctx = builder.context(unit, chart)
         if separate:
             run.files.append(prepared.render_to(ctx, out_dir / letter_filename(results, unit)))
         if merged:
@@ -128,12 +129,13 @@ def render_letters_naive(
     if maker is not None and not maker.available:
         run.warnings.append("未找到中文字体，反馈单不插入图表")
         maker = None
+    builder = LetterContexts(results)
     for unit in units if units is not None else results.units:
 
         def context(tpl, unit=unit):
             image = image_factory_for(tpl)
             chart = (lambda ctx: image(maker.png(ctx["dimensions"]), CHART_WIDTH_MM)) if maker else None
-            return letter_context(results, unit, chart)
+            return builder.context(unit, chart)
 
         path = out_dir / letter_filename(results, unit)
         render_docx(name, data, context, path, env)

@@ -16,7 +16,9 @@ from __future__ import annotations
 import hashlib
 import io
 import re
+import struct
 import zipfile
+import zlib
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -372,6 +374,9 @@ class PreparedTemplate:
         ids = [int(v) for v in root.xpath("//@id") if v.isdigit()]
         self._next_shape_id = max(ids) + 1 if ids else 1
         self._state: _RenderState | None = None
+        self._static: dict[str, _ZipEntry] | None = None
+        self._constant: dict[str, bytes] = {}
+        self._constant_entries: dict[str, _ZipEntry] = {}
 
     # -- compile and sources
     def _compile(self, src: str, where: str):
@@ -412,7 +417,11 @@ class PreparedTemplate:
         xml = self._run(lambda: tpl.render(context), src, where)
         xml = re.sub(r"\n<w:p([ >])", r"<w:p\1", xml)
         xml = xml.replace("{_{", "{{").replace("}_}", "}}").replace("{_%", "{%").replace("%_}", "%}")
-        return DocxTemplate.resolve_listing(None, xml)  # type: ignore[arg-type]
+        # docxtpl's resolve_listing turns tabs, newlines, \a and \f inside <w:t> into runs and breaks;
+        # where no text holds one (the common case) it changes nothing and its regexes are skipped.
+        if _LISTING.search(xml):
+            xml = DocxTemplate.resolve_listing(None, xml)  # type: ignore[arg-type]
+        return xml
 
     def _parse(self, xml: str, where: str, parser=None) -> etree._Element:
         try:
@@ -439,14 +448,23 @@ class PreparedTemplate:
             body = self.render_body(ctx)
             parts: dict[str, bytes] = {self._doc_name: self._doc_prefix + etree.tostring(body) + self._doc_suffix}
             for partname, src, tpl in self._parts:
-                xml = self._render_text(tpl, src, ctx, "页眉页脚")
-                el = self._parse(xml, "页眉页脚", _OXML_PARSER)
-                parts[partname] = serialize_part_xml(el)
+                parts[partname] = self._render_part(partname, src, tpl, ctx)
             parts["docProps/core.xml"] = self._render_core(ctx)
             images = list(self._state.images.values())
         finally:
             self._state = None
         return self._zip(parts, images)
+
+    def _render_part(self, partname: str, src: str, tpl, ctx: Mapping[str, Any]) -> bytes:
+        """A header or footer; one without any Jinja tag renders the same every time and is cached."""
+        cached = self._constant.get(partname)
+        if cached is not None:
+            return cached
+        xml = self._render_text(tpl, src, ctx, "页眉页脚")
+        blob = serialize_part_xml(self._parse(xml, "页眉页脚", _OXML_PARSER))
+        if not any(mark in src for mark in ("{{", "{%", "{#")):
+            self._constant[partname] = blob
+        return blob
 
     def _render_core(self, ctx: Mapping[str, Any]) -> bytes:
         el = parse_xml(self._core_xml)
@@ -456,19 +474,32 @@ class PreparedTemplate:
         return serialize_part_xml(el)
 
     def _zip(self, parts: Mapping[str, bytes], images: list[tuple[str, str, bytes]]) -> bytes:
-        buf = io.BytesIO()
-        with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as z:
-            for name, blob in self._members:
-                if name in parts:
-                    blob = parts[name]
-                elif images and name == "[Content_Types].xml":
-                    blob = _add_png_default(blob)
-                elif images and name == self._rels_name:
-                    blob = _add_image_rels(blob, images)
-                z.writestr(name, blob)
-            for _, partname, png in images:
-                z.writestr(partname, png)
-        return buf.getvalue()
+        if self._static is None:
+            # Members no render changes are compressed once.
+            dynamic = {self._doc_name, "docProps/core.xml", "[Content_Types].xml", self._rels_name}
+            dynamic |= {name for name, _, _ in self._parts}
+            self._static = {n: _ZipEntry.make(n, b) for n, b in self._members if n not in dynamic}
+        entries = []
+        for name, blob in self._members:
+            if name in self._static:
+                entries.append(self._static[name])
+                continue
+            if name in self._constant and parts.get(name) is self._constant[name]:
+                entry = self._constant_entries.get(name)
+                if entry is None:
+                    entry = self._constant_entries[name] = _ZipEntry.make(name, parts[name])
+                entries.append(entry)
+                continue
+            if name in parts:
+                blob = parts[name]
+            elif images and name == "[Content_Types].xml":
+                blob = _add_png_default(blob)
+            elif images and name == self._rels_name:
+                blob = _add_image_rels(blob, images)
+            entries.append(_ZipEntry.make(name, blob))
+        for _, partname, png in images:
+            entries.append(_ZipEntry.make(partname, png, compress=False))
+        return _ZipEntry.archive(entries)
 
     def render_to(self, context: Mapping[str, Any], path: str | Path) -> Path:
         return write_bytes(Path(path), self.render(context))
@@ -545,13 +576,85 @@ class PreparedTemplate:
             elt.attrib["id"] = str(ids)
         parts = {self._doc_name: self._doc_prefix + etree.tostring(merged) + self._doc_suffix}
         for partname, src, tpl in self._parts:
-            xml = self._render_text(tpl, src, first_ctx or {}, "页眉页脚")
-            parts[partname] = serialize_part_xml(self._parse(xml, "页眉页脚", _OXML_PARSER))
+            parts[partname] = self._render_part(partname, src, tpl, first_ctx or {})
         parts["docProps/core.xml"] = self._render_core(first_ctx or {})
         return self._zip(parts, images)
 
 
 _OXML_PARSER = etree.XMLParser(remove_blank_text=True, resolve_entities=False)
+_LISTING = re.compile(r"<w:t(?: [^>]*)?>[^<]*[\t\n\a\f]")
+
+
+class _ZipEntry:
+    """One zip member, compressed: the bytes of its local header and data, and its central record."""
+
+    __slots__ = ("name", "crc", "size", "csize", "method", "data")
+
+    @classmethod
+    def make(cls, name: str, blob: bytes, compress: bool = True) -> _ZipEntry:
+        e = cls()
+        e.name = name.encode("utf-8")
+        e.crc = zlib.crc32(blob)
+        e.size = len(blob)
+        if compress:
+            c = zlib.compressobj(6, zlib.DEFLATED, -15)
+            e.data = c.compress(blob) + c.flush()
+            e.method = 8
+        else:
+            e.data, e.method = blob, 0
+        e.csize = len(e.data)
+        return e
+
+    @staticmethod
+    def archive(entries: list[_ZipEntry]) -> bytes:
+        # A fixed timestamp (1980-01-01): the output does not depend on when it was written.
+        dos_time, dos_date = 0, (0 << 9) | (1 << 5) | 1
+        out = bytearray()
+        central = bytearray()
+        for e in entries:
+            flags = 0x800  # names are UTF-8
+            offset = len(out)
+            out += struct.pack(
+                "<IHHHHHIIIHH",
+                0x04034B50,
+                20,
+                flags,
+                e.method,
+                dos_time,
+                dos_date,
+                e.crc,
+                e.csize,
+                e.size,
+                len(e.name),
+                0,
+            )
+            out += e.name
+            out += e.data
+            central += struct.pack(
+                "<IHHHHHHIIIHHHHHII",
+                0x02014B50,
+                20,
+                20,
+                flags,
+                e.method,
+                dos_time,
+                dos_date,
+                e.crc,
+                e.csize,
+                e.size,
+                len(e.name),
+                0,
+                0,
+                0,
+                0,
+                0,
+                offset,
+            )
+            central += e.name
+        start = len(out)
+        out += central
+        out += struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, len(entries), len(entries), len(central), start, 0)
+        return bytes(out)
 
 
 def _add_png_default(blob: bytes) -> bytes:
