@@ -19,6 +19,7 @@ from __future__ import annotations
 import functools
 import math
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -49,10 +50,13 @@ from .xl_bridge import (
 
 __all__ = [
     "CATEGORY",
+    "PERF_AHP",
     "PERF_ASSESS",
     "PERF_BAND",
+    "PERF_CRITIC",
     "PERF_DEDUCT",
     "PERF_EFFICACY",
+    "PERF_ENTROPY",
     "PERF_EXPLAIN",
     "PERF_GRADE",
     "PERF_GRADE_SCORE",
@@ -463,3 +467,79 @@ def _cell(value: object) -> object:
     if isinstance(value, float) and math.isnan(value):
         return ""
     return "" if value is None else value
+
+
+# --- weights (perf_excel.weights) ----------------------------------------------------
+_AHP_METHODS = {"特征向量法": "eigen", "特征向量": "eigen", "几何平均法": "geometric", "方根法": "geometric"}
+_AHP_METHODS |= {"几何平均": "geometric", "算术平均法": "arithmetic", "和法": "arithmetic", "算术平均": "arithmetic"}
+
+
+def _weights_problems(exc: InputError) -> TableErrors:
+    """Weights problems name cells relative to the range (its top-left cell is A1)."""
+    return TableErrors(
+        [
+            replace(p, message=f"区域 {p.cell}：{p.message}", cell="") if p.cell and not p.sheet else p
+            for p in exc.problems
+        ]
+    )
+
+
+def _option(value: object, default: str, names: dict[str, str]) -> str:
+    text = cell_text(scalar(value)) if value is not None else ""
+    return names.get(text, text.lower()) if text else default
+
+
+@xw.func(category=CATEGORY)
+@_args(
+    matrix="判断矩阵：方阵（可含第一行、第一列的指标名称）；可只填上三角，空白按倒数补齐；1/3 可写作 =1/3",
+    method="方法（可省略）：特征向量法（默认）、几何平均法 或 算术平均法",
+    ri="RI 表（可省略）：saaty（默认）或 cn（国内教材表）",
+)
+@_guarded
+def PERF_AHP(matrix: Cell, method: Cell = None, ri: Cell = None) -> Cell:
+    """层次分析法（AHP）权重：返回各指标权重，其后为 λmax、CI、RI、CR 和一致性检验结论（CR < 0.1 为通过）。"""
+    from .weights import ahp_from_rows
+
+    try:
+        res = ahp_from_rows(matrix, _option(method, "eigen", _AHP_METHODS), _option(ri, "saaty", {}))
+    except InputError as exc:
+        raise _weights_problems(exc) from None
+    rows: list[list[object]] = [["指标", "权重"]]
+    rows += [[name, w] for name, w in zip(res.names, res.weights)]
+    rows += [["λmax", res.lambda_max], ["CI", res.ci], ["RI", res.ri], ["CR", res.cr], ["结论", res.verdict]]
+    return rows
+
+
+def _data_weights(data: object, directions: object, method: str) -> Cell:
+    from .weights import weights_from_rows
+
+    if directions is not None and is_single(directions):
+        directions = cell_text(scalar(directions))
+    try:
+        res = weights_from_rows(data, directions, method)
+    except InputError as exc:
+        raise _weights_problems(exc) from None
+    rows: list[list[object]] = [["指标", "权重"]]
+    rows += [[name, w] for name, w in zip(res.names, res.weights)]
+    rows += [["说明", note] for note in res.notes]
+    return rows
+
+
+_DATA_DOC = "数据：每行一个单位、每列一个指标（第一行为指标名称；单位编码、名称列自动跳过），不能有空值"
+_DIRECTIONS_DOC = "方向（可省略，默认全部正向）：一行单元格（正向/逆向 或 +/-），或文字如 +,-,+"
+
+
+@xw.func(category=CATEGORY)
+@_args(data=_DATA_DOC, directions=_DIRECTIONS_DOC)
+@_guarded
+def PERF_ENTROPY(data: Cell, directions: Cell = None) -> Cell:
+    """熵权法权重：按方向极差标准化，p = z/Σz，e = −Σ p·ln p / ln n，权重 = (1−e)/Σ(1−e)；返回各指标权重。"""
+    return _data_weights(data, directions, "entropy")
+
+
+@xw.func(category=CATEGORY)
+@_args(data=_DATA_DOC, directions=_DIRECTIONS_DOC)
+@_guarded
+def PERF_CRITIC(data: Cell, directions: Cell = None) -> Cell:
+    """CRITIC 权重：按方向极差标准化，信息量 = 标准差 × Σ(1 − 相关系数)，归一化为权重；返回各指标权重。"""
+    return _data_weights(data, directions, "critic")

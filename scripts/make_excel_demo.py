@@ -179,6 +179,11 @@ def examples(wb, sizes: dict[str, tuple[int, int]]) -> None:
         ws.cell(first + i, 4, rank)
     ws[f"B{first}"] = ArrayFormula(f"B{first}:B{last}", f"=PERF_RANK(A{first}:A{last})")
     ws[f"C{first}"] = ArrayFormula(f"C{first}:C{last}", f'=PERF_GRADE(A{first}:A{last},,,,"20%")')
+    top = last + 2
+    ws.cell(
+        top, 1, "层次分析法：判断矩阵 {1,2,4;0.5,1,2;0.25,0.5,1}，手算权重 4/7、2/7、1/7，λmax 3，CR 0"
+    ).font = HEADER_FONT
+    ws[f"A{top + 1}"] = ArrayFormula(f"A{top + 1}:B{top + 9}", "=PERF_AHP({1,2,4;0.5,1,2;0.25,0.5,1})")
     for col, width in zip("ABCD", (44, 52, 14, 12)):
         ws.column_dimensions[col].width = width
 

@@ -11,10 +11,13 @@ from datetime import datetime
 import pytest
 
 from perf_excel.udfs import (
+    PERF_AHP,
     PERF_ASSESS,
     PERF_BAND,
+    PERF_CRITIC,
     PERF_DEDUCT,
     PERF_EFFICACY,
+    PERF_ENTROPY,
     PERF_EXPLAIN,
     PERF_GRADE,
     PERF_GRADE_SCORE,
@@ -368,3 +371,75 @@ def test_windows_stand_ins_leave_nothing_behind():
     assert sys.modules["perf_excel.udfs"] is udfs
     assert "pywintypes" not in sys.modules or sys.platform.startswith("win")
     assert xlwings.func is func and list(xlwings.engines) == engines
+
+
+# --- weights (perf_excel.weights) ----------------------------------------------------
+def test_ahp_consistent_matrix():
+    # Row 1 is twice row 2 and four times row 3: w = 4/7, 2/7, 1/7; λmax = 3, CI = CR = 0; RI(3) = 0.58
+    got = PERF_AHP([[1, 2, 4], [0.5, 1, 2], [0.25, 0.5, 1]])
+    assert got == approx_rows(
+        [
+            ["指标", "权重"],
+            ["C1", 4 / 7],
+            ["C2", 2 / 7],
+            ["C3", 1 / 7],
+            ["λmax", 3.0],
+            ["CI", 0.0],
+            ["RI", 0.58],
+            ["CR", 0.0],
+            ["结论", "CR = 0.0000 < 0.1，判断矩阵通过一致性检验"],
+        ],
+        abs_=1e-9,
+    )
+
+
+def test_ahp_names_upper_triangle_and_fraction_text():
+    # 经济 : 民生 = 1/3 → 民生 is three times as important: w = 1/4, 3/4
+    got = PERF_AHP([["", "经济", "民生"], ["经济", 1, "1/3"], ["民生", None, 1]], "几何平均法")
+    assert got[:3] == approx_rows([["指标", "权重"], ["经济", 0.25], ["民生", 0.75]], abs_=1e-9)
+
+
+def test_ahp_inconsistent_matrix_says_so():
+    # A cyclic judgement (1 ≻ 2 ≻ 3 ≻ 1, each 9 times) is as inconsistent as it gets.
+    got = PERF_AHP([[1, 9, 1 / 9], [1 / 9, 1, 9], [9, 1 / 9, 1]])
+    assert got[-1][1].endswith("未通过一致性检验，请调整判断后重新计算")
+
+
+def test_entropy_hand_example():
+    # X1 = 1,2,3 → z = 0, .5, 1 → p = 0, 1/3, 2/3 → e = (1/3·ln3 + 2/3·ln1.5)/ln3 = 0.579380, 1−e = 0.420620
+    # X2 = 1,1,3 → z = 0, 0, 1 → p = 0, 0, 1 → e = 0, 1−e = 1
+    # w = 0.420620/1.420620 = 0.296082, 1/1.420620 = 0.703918
+    got = PERF_ENTROPY([["X1", "X2"], [1, 1], [2, 1], [3, 3]])
+    assert got == approx_rows([["指标", "权重"], ["X1", 0.296082], ["X2", 0.703918]], abs_=1e-6)
+
+
+def test_critic_hand_example_with_unit_column_and_directions():
+    # z1 = 0, .5, 1 (σ = 0.5); z2 = 0, 0, 1 (σ = √(1/3) = 0.577350); r = 0.5/(√0.5·√(2/3)) = 0.866025
+    # C1 = 0.5×0.133975 = 0.066987; C2 = 0.577350×0.133975 = 0.077350; w1 = 0.464102, w2 = 0.535898
+    got = PERF_CRITIC([["单位", "X1", "X2"], ["甲", 1, 1], ["乙", 2, 1], ["丙", 3, 3]], [["正向", "+"]])
+    assert got == approx_rows([["指标", "权重"], ["X1", 0.464102], ["X2", 0.535898]], abs_=1e-6)
+    # 逆向 X2 (lower is better) mirrors z2 to 1, 1, 0: the correlation flips sign, 1 − r = 1.866025
+    # C1 = 0.5×1.866025 = 0.933013; C2 = 0.577350×1.866025 = 1.077350; w1 = 0.464102 again
+    rev = PERF_CRITIC([["X1", "X2"], [1, 1], [2, 1], [3, 3]], "+,-")
+    assert rev[1][1] == pytest.approx(0.464102, abs=1e-6)
+
+
+@pytest.mark.parametrize(
+    ("call", "expected"),
+    [
+        (
+            lambda: PERF_ENTROPY([["X1", "X2"], [1, None], [2, 1], [3, 3]]),
+            "#错误：区域 B2：数值为空（客观赋权需要完整的数据）",
+        ),
+        (
+            lambda: PERF_ENTROPY([["X1", "X2"], [1, 1], [2, 1], [3, 3]], "+,-,+"),
+            "#错误：给出了 3 个方向，但有 2 个指标",
+        ),
+        (
+            lambda: PERF_AHP([["", "A", "B"], ["A", 1, 2], ["B", 3, 1]]),
+            "#错误：区域 B3：“3” 与 C2 的 “2” 不互为倒数（乘积 6，应为 1，允许误差 5%）",
+        ),
+    ],
+)
+def test_weights_error_texts(call, expected):
+    assert call() == expected
