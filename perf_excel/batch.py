@@ -68,6 +68,8 @@ STATE_DIR = ".perf-excel-batch"
 MANIFEST = "manifest.json"
 LOCK = "lock"
 RESULTS_NAME = "结果.xlsx"
+LETTERS_DIR = "反馈单"
+PDF_DIR = "PDF"
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
 #: Other spreadsheet files found in the folder are listed as ignored, with the reason.
 _OTHER_SPREADSHEETS = {".xls": "旧版 .xls 格式不支持，请另存为 .xlsx", ".et": "WPS .et 格式不支持，请另存为 .xlsx"}
@@ -227,21 +229,33 @@ def _problem_dict(p: Problem) -> dict[str, str]:
 # --------------------------------------------------------------------------- the worker
 
 
-def _render_documents(results: Any, out_dir: Path, pdf: bool) -> list[Path]:
-    """Bulletin and feedback letters (and PDFs) into ``out_dir``, by the rendering adapter."""
-    render = _renderer()
-    if render is None:
+def _render_documents(results: Any, out_dir: Path, pdf: bool) -> list[str]:
+    """Bulletin, feedback letters (and PDFs) into ``out_dir``, laid out as ``perf-excel report`` does.
+
+    Returns the renderer's warnings (e.g. no CJK font for the charts). Without the rendering
+    adapter only the results workbook is produced.
+    """
+    if _renderer() is None:
         return []
-    return list(render(results, out_dir, pdf=pdf) or [])
+    from .render import render_bulletin, render_letters
+
+    written = [render_bulletin(results, out_dir)]
+    run = render_letters(results, out_dir / LETTERS_DIR)
+    written += run.files
+    if pdf:
+        from .render.pdf import to_pdf
+
+        to_pdf(written, out_dir / PDF_DIR)
+    return list(run.warnings)
 
 
-def _renderer() -> Callable[..., Any] | None:
-    """The public rendering function of perf_excel.render, or None where it is not installed."""
+def _renderer() -> Any:
+    """The rendering adapter (perf_excel.render), or None where it is not available."""
     try:
-        from . import render  # type: ignore[attr-defined]
+        from . import render
     except ImportError:
         return None
-    return getattr(render, "render_report", None)
+    return render if hasattr(render, "render_letters") else None
 
 
 def convert_workbook(name: str, data: bytes, options: dict[str, Any]) -> dict[str, Any]:
@@ -284,7 +298,9 @@ def convert_workbook(name: str, data: bytes, options: dict[str, Any]) -> dict[st
             )
             record["grades"] = {g: counts.get(g, 0) for g in order}
             write_results(results, out / RESULTS_NAME)
-            _render_documents(results, out, bool(options.get("pdf")))
+            texts = _render_documents(results, out, bool(options.get("pdf"))) if options.get("documents", True) else []
+            for text in texts:
+                record["warnings"].append({"file": display, "sheet": "", "cell": "", "message": text, "text": text})
             for path in sorted(out.rglob("*")):
                 if path.is_file() and _TMP_MARK not in path.name and not path.name.endswith(".tmp"):
                     files.append((path.relative_to(out).as_posix(), path.read_bytes()))
@@ -559,7 +575,8 @@ def _save_manifest(path: Path, entries: dict[str, Any]) -> None:
 
 def _options_key(options: dict[str, Any]) -> str:
     """Everything besides the workbook that changes the outputs; a change re-converts."""
-    key = {"pdf": bool(options.get("pdf")), "version": __version__, "documents": _renderer() is not None}
+    documents = bool(options.get("documents", True)) and _renderer() is not None
+    key = {"pdf": bool(options.get("pdf")), "version": __version__, "documents": documents}
     key["templates"] = _templates_fingerprint()
     return hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:16]
 
@@ -567,8 +584,9 @@ def _options_key(options: dict[str, Any]) -> str:
 def _templates_fingerprint() -> str:
     """A hash of the packaged Word templates, so that a template change re-renders."""
     digest = hashlib.sha256()
-    here = Path(__file__).resolve().parent
-    for folder in (here / "templates", here / "render" / "templates", here.parent / "templates"):
+    render = _renderer()
+    folders = [Path(render.TEMPLATE_DIR)] if render is not None and hasattr(render, "TEMPLATE_DIR") else []
+    for folder in folders:
         if folder.is_dir():
             for path in sorted(folder.rglob("*")):
                 if path.is_file():
@@ -784,6 +802,7 @@ def run_batch(
     jobs: int | None = None,
     pattern: str | None = None,
     pdf: bool = False,
+    documents: bool = True,
     force: bool = False,
     scheduler: str | None = None,
     timeout: float = DEFAULT_TIMEOUT,
@@ -798,6 +817,7 @@ def run_batch(
         jobs: worker processes (default: the number of CPUs).
         pattern: glob the relative path or the file name must match (e.g. ``"2025/*.xlsx"``).
         pdf: also produce PDFs of the documents (LibreOffice).
+        documents: render the bulletin and letters; False writes only the results workbook.
         force: convert even workbooks that have not changed since their outputs were written.
         scheduler: a Dask scheduler address (``tcp://host:8786``) to run the tasks on.
         timeout: seconds one workbook may take before its worker is killed and it is reported.
@@ -822,7 +842,16 @@ def run_batch(
         raise UsageError(f"用法错误：输出位置 {out} 是一个文件，不是文件夹")
     found, ignored = discover(inputs, pattern, exclude=out)
     out_rels = _assign_output_dirs([rel for _, rel in found])
-    options = {"pdf": bool(pdf), "force": bool(force), "pattern": pattern, "scheduler": scheduler, "timeout": timeout}
+    if pdf and not documents:
+        raise UsageError("用法错误：--pdf 需要生成文档，不能与 --results-only 同用")
+    options = {
+        "pdf": bool(pdf),
+        "documents": bool(documents),
+        "force": bool(force),
+        "pattern": pattern,
+        "scheduler": scheduler,
+        "timeout": timeout,
+    }
     options["jobs"] = None if scheduler else (jobs or _cpu_count())
     in_text = ", ".join(str(i) for i in ([inputs] if isinstance(inputs, (str, os.PathLike)) else inputs))
 

@@ -27,6 +27,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("-j", "--jobs", type=_positive_int, metavar="N", help="并行进程数（默认：CPU 核数）")
     p.add_argument("--pattern", metavar="GLOB", help="只处理相对路径或文件名匹配的工作簿，例如 '2025/*.xlsx'")
     p.add_argument("--pdf", action="store_true", help="同时生成 PDF（需要 LibreOffice）")
+    p.add_argument("--results-only", action="store_true", help="只生成结果工作簿，不生成通报和反馈单")
     p.add_argument("--force", action="store_true", help="即使工作簿和选项都未变化也重新生成")
     p.add_argument(
         "--scheduler", metavar="ADDRESS", help="在 Dask 集群上运行，例如 tcp://主机:8786（需 perf-excel[dask]）"
@@ -75,6 +76,7 @@ def run(args: argparse.Namespace) -> int:
             jobs=args.jobs,
             pattern=args.pattern,
             pdf=args.pdf,
+            documents=not args.results_only,
             force=args.force,
             scheduler=args.scheduler,
             timeout=args.timeout,

@@ -57,7 +57,7 @@ def test_dask_cli_exit_code(scheduler: str, tmp_path: Path, capsys) -> None:
     src = tmp_path / "in"
     src.mkdir()
     shutil.copy(DEMO, src / "a.xlsx")
-    assert main(["batch", str(src), "-o", str(tmp_path / "out"), "--scheduler", scheduler]) == 0
+    assert main(["batch", str(src), "-o", str(tmp_path / "out"), "--scheduler", scheduler, "--results-only"]) == 0
     assert "成功 1" in capsys.readouterr().out
 
 
@@ -66,7 +66,9 @@ def test_dask_worker_crash_is_reported(scheduler: str, tmp_path: Path) -> None:
     src.mkdir()
     for name in ("a.xlsx", "crash.xlsx", "b.xlsx"):
         shutil.copy(DEMO, src / name)
-    summary = run_batch(src, tmp_path / "out", scheduler=scheduler, converter=crashing_converter, timeout=60)
+    summary = run_batch(
+        src, tmp_path / "out", scheduler=scheduler, converter=crashing_converter, timeout=60, documents=False
+    )
     status = {f.source: (f.status, f.kind) for f in summary.files}
     assert status == {"a.xlsx": (OK, ""), "b.xlsx": (OK, ""), "crash.xlsx": (FAILED, "crash")}
     assert summary.exit_code == 1
