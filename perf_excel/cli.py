@@ -23,6 +23,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "perf_excel.cli_score",
     "perf_excel.cli_batch",
     "perf_excel.cli_report",
+    "perf_excel.cli_templates",
     "perf_excel.cli_weights",
 )
 

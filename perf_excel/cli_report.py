@@ -10,7 +10,7 @@ from .assess import Results, assess
 from .errors import InputError
 from .workbook import read_workbook
 
-__all__ = ["register", "run_report", "load_results"]
+__all__ = ["load_results", "register", "run_report", "run_yearbook"]
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -24,6 +24,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--no-chart", action="store_true", help="反馈单不插入图表")
     p.add_argument("--pdf", action="store_true", help="同时用 LibreOffice 转换为 PDF")
     p.set_defaults(func=run_report)
+
+    p = sub.add_parser("yearbook", help="汇总多个年度的工作簿，生成年鉴表格（Word 和 Excel）")
+    p.add_argument("workbooks", nargs="+", help="各年度的考核工作簿（.xlsx/.xlsm）")
+    p.add_argument("-o", "--output", required=True, help="输出文件夹")
+    p.add_argument("--template", help="自定义年鉴模板（.docx）")
+    p.add_argument("--no-xlsx", action="store_true", help="不生成 Excel 版")
+    p.add_argument("--pdf", action="store_true", help="同时用 LibreOffice 转换为 PDF")
+    p.set_defaults(func=run_yearbook)
 
 
 def load_results(path: str | Path) -> Results:
@@ -39,18 +47,34 @@ def load_results(path: str | Path) -> Results:
     return results
 
 
+#: 设置 entries that point a report at a custom template (relative to the workbook's folder).
+TEMPLATE_SETTINGS = {"bulletin": ("通报模板",), "letter": ("反馈单模板",), "yearbook": ("年鉴模板",)}
+
+
+def template_from_settings(results: Results, workbook: str | Path, kind: str) -> Path | None:
+    extra = results.scheme.settings.extra
+    for key in TEMPLATE_SETTINGS[kind]:
+        value = str(extra.get(key) or "").strip()
+        if value:
+            path = Path(value)
+            return path if path.is_absolute() else Path(workbook).resolve().parent / path
+    return None
+
+
 def run_report(args: argparse.Namespace) -> int:
     from .render import render_bulletin, render_letters
 
     results = load_results(args.workbook)
     out = Path(args.output)
-    written = [render_bulletin(results, out, template=args.template)]
+    bulletin_template = args.template or template_from_settings(results, args.workbook, "bulletin")
+    letter_template = args.letter_template or template_from_settings(results, args.workbook, "letter")
+    written = [render_bulletin(results, out, template=bulletin_template)]
     print(f"通报已写入：{written[0]}")
     if args.letters or args.merged or args.letter_template:
         run = render_letters(
             results,
             out / "反馈单",
-            template=args.letter_template,
+            template=letter_template,
             charts=not args.no_chart,
             merged=args.merged,
         )
@@ -66,4 +90,26 @@ def run_report(args: argparse.Namespace) -> int:
 
         pdfs = to_pdf(written, out / "PDF")
         print(f"PDF 已写入：{out / 'PDF'}（{len(pdfs)} 份）")
+    return 0
+
+
+def run_yearbook(args: argparse.Namespace) -> int:
+    from .render.yearbook import render_yearbook
+
+    all_results = [load_results(path) for path in args.workbooks]
+    template = args.template or template_from_settings(all_results[-1], args.workbooks[-1], "yearbook")
+    paths = render_yearbook(
+        all_results,
+        args.output,
+        sources=[Path(p).name for p in args.workbooks],
+        template=template,
+        xlsx=not args.no_xlsx,
+    )
+    for path in paths:
+        print(f"年鉴已写入：{path}")
+    if args.pdf:
+        from .render.pdf import to_pdf
+
+        pdfs = to_pdf(paths[:1], Path(args.output) / "PDF")
+        print(f"PDF 已写入：{pdfs[0]}")
     return 0

@@ -406,6 +406,8 @@ def table(doc, widths_mm: list, rows: list[list[str]], header_rows: int = 1, thr
     for i, (row, values) in enumerate(zip(t.rows, rows)):
         trpr = row._tr.get_or_add_trPr()
         trpr.append(parse_xml(f"<w:cantSplit {nsdecls('w')}/>"))
+        # Rows at least 7 mm high, as printed statistical tables have them.
+        trpr.append(parse_xml(f'<w:trHeight {nsdecls("w")} w:val="397" w:hRule="atLeast"/>'))
         if i < header_rows:
             trpr.append(parse_xml(f"<w:tblHeader {nsdecls('w')}/>"))
         for j, (cell, value) in enumerate(zip(row.cells, values)):
@@ -484,9 +486,13 @@ def head_block(doc, kind: str = "通报") -> None:
 
 
 def signature_block(doc) -> None:
-    p(doc, "", "Normal")
-    p(doc, "", "Normal")
-    p(doc, "{{ issuer }}", "公文署名")
+    """署名 and 成文日期, kept on one page with the paragraph before them (never a page of only a date)."""
+    body = doc.element.body
+    last = body.findall(qn("w:p"))[-1]
+    last.get_or_add_pPr().insert(0, parse_xml(f"<w:keepNext {nsdecls('w')}/>"))
+    p(doc, "", "Normal").paragraph_format.keep_with_next = True
+    p(doc, "", "Normal").paragraph_format.keep_with_next = True
+    p(doc, "{{ issuer }}", "公文署名").paragraph_format.keep_with_next = True
     p(doc, "{{ date|cn_date }}", "公文成文日期")
 
 
@@ -572,7 +578,7 @@ def build_bulletin(path: Path) -> None:
     # The dimension columns come from the data ({%tc%}) and share the width left over.
     table(
         doc,
-        [11, 38, FLEX, FLEX, FLEX, 14, 14, 15],
+        [10, 40, FLEX, FLEX, FLEX, 13, 13, 18],
         [
             ["名次", "单位", "{%tc for d in c.dims %}", "{{ d }}", "{%tc endfor %}", "加减分", "总分", "等次"],
             ["{%tr for u in c.units %}", "", "", "", "", "", "", ""],
@@ -628,7 +634,7 @@ def build_letter(path: Path) -> None:
     p(doc, "注：分项得分为各维度指标得分之和（折算前）。", "公文表注")
     p(doc, "{%p if chart %}", "公文正文")
     chart_par = p(doc, "{{ chart }}", "公文表格")
-    chart_par.paragraph_format.keep_with_next = False
+    chart_par.paragraph_format.keep_with_next = True
     p(doc, "图　本单位各维度得分与本类别平均对比", "公文表题")
     p(doc, "{%p endif %}", "公文正文")
     p(doc, "三、指标得分明细", "公文一级标题")
@@ -677,14 +683,14 @@ def build_yearbook(path: Path) -> None:
     p(doc, "{{ intro }}")
     p(doc, "{%p for t in tables %}", "公文正文")
     p(doc, "{{ t.number }}　{{ t.title }}", "公文表题")
-    p(doc, "单位：{{ t.unit }}", "公文表单位")
+    p(doc, "{% if t.unit %}单位：{{ t.unit }}{% endif %}", "公文表单位")
     table(
         doc,
         [44, FLEX, FLEX, FLEX],
         [
             ["{{ t.stub }}", "{%tc for y in t.years %}", "{{ y }}", "{%tc endfor %}"],
             ["{%tr for r in t.rows %}", "", "", ""],
-            ["<left>{{ r.label }}", "{%tc for v in r.values %}", "<right>{{ v }}", "{%tc endfor %}"],
+            ["<left>{{ r.label }}", "{%tc for v in r.cells %}", "<right>{{ v }}", "{%tc endfor %}"],
             ["{%tr endfor %}", "", "", ""],
         ],
         three_line=True,
