@@ -211,3 +211,18 @@ def test_results_are_plain_values_excel_accepts(xl):
     got = xl.call_from_excel("PERF_EXPLAIN", INDICATORS, UNITS, DATA, MISSING, MISSING, MISSING, MISSING, "X02")
     assert got == [["指标", "说明"], ["A1 地区生产总值增速", "完成比例：5.2/6.5×100 = 80.00"], ["总分", got[2][1]]]
     assert got[2][1].endswith("总分 80.00")
+
+
+def test_weights_through_calludf(xl):
+    # A consistent matrix with names, one triangle typed, 1/3 typed as text: w = 1/4, 3/4
+    matrix = (("", "经济", "民生"), ("经济", 1.0, "1/3"), ("民生", None, 1.0))
+    got = xl.call_from_excel("PERF_AHP", matrix, MISSING, MISSING)
+    assert got[:3] == [["指标", "权重"], ["经济", pytest.approx(0.25)], ["民生", pytest.approx(0.75)]]
+    # entropy: X1 = 1,2,3 and X2 = 1,1,3 → 0.296082, 0.703918 (worked out in test_udfs.py)
+    data = (("单位", "X1", "X2"), ("甲", 1.0, 1.0), ("乙", 2.0, 1.0), ("丙", 3.0, 3.0))
+    got = xl.call_from_excel("PERF_ENTROPY", data, (("正向", "正向"),))
+    assert got == [
+        ["指标", "权重"],
+        ["X1", pytest.approx(0.296082, abs=1e-6)],
+        ["X2", pytest.approx(0.703918, abs=1e-6)],
+    ]
