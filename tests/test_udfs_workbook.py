@@ -99,9 +99,11 @@ def test_openpyxl_keep_vba_round_trip_keeps_the_project_intact(tmp_path):
     assert [ws.sheet_properties.codeName for ws in again.worksheets][0] == "Sheet1"
 
 
-def test_sheets_follow_the_contract_and_score_like_the_demo():
+def test_sheets_follow_the_contract_and_perf_assess_agrees_with_the_file_reader():
     from perf_excel import assess
+    from perf_excel.udfs import PERF_ASSESS
     from perf_excel.workbook import read_workbook
+    from perf_excel.writer import result_rows
 
     wb = load_workbook(XLSM, keep_vba=True)
     assert wb.sheetnames == [
@@ -109,9 +111,13 @@ def test_sheets_follow_the_contract_and_score_like_the_demo():
     ]  # fmt: skip
     conf = {r[0]: r[1] for r in wb["xlwings.conf"].iter_rows(max_col=2, values_only=True) if r[0]}
     assert conf["UDF Modules"] == "perf_excel.udfs"
-    ours = assess(*read_workbook(XLSM)[:2]).table["total"].tolist()
-    demo = assess(*read_workbook(ROOT / "workbooks" / "demo_city_2025.xlsx")[:2]).table["total"].tolist()
-    assert ours == demo and len(ours) == 30
+    # The ranges the 函数结果 sheet passes to PERF_ASSESS, as Excel would pass them.
+    ranges = [[list(r) for r in wb[name].iter_rows(values_only=True)] for name in ("指标", "单位", "数据")]
+    ranges += [[list(r) for r in wb[name].iter_rows(values_only=True)] for name in ("加减分", "否决", "修正", "设置")]
+    in_cells = PERF_ASSESS(*ranges)
+    from_file = result_rows(assess(*read_workbook(XLSM)[:2]))
+    assert len(from_file) == 30
+    assert [r[:-1] for r in in_cells[1:]] == [[("" if v is None else v) for v in r[:-1]] for r in from_file]
 
 
 def test_example_formulas_call_only_imported_functions():
