@@ -130,8 +130,12 @@ def read_sheet(path: str | Path, sheet: str | None, kind: str) -> tuple[Table, d
             wanted = _AHP_SHEETS if kind == "ahp" else ("数据",)
             chosen = next(
                 (n for n in names if n.strip().lower() in wanted or (kind != "ahp" and canonical_sheet(n) == "数据")),
-                names[0],
+                names[0] if len(names) == 1 else None,
             )
+            if chosen is None:
+                raise InputError(
+                    f"{path.name}：没有名为“{wanted[0]}”的工作表，请用 --sheet 指定（现有：{'、'.join(names)}）"
+                )
         rows = wb.get_sheet_by_name(chosen).to_python(skip_empty_area=False)
         table = _table_from_rows(chosen, rows, path.name)
         contract: dict[str, Table] = {}

@@ -551,3 +551,12 @@ def test_ahp_from_rows(rows):
 def test_weights_from_rows(rows, directions):
     r = weights_from_rows(rows, directions, "entropy")
     assert r.weights == pytest.approx((0.296082, 0.703918), abs=1e-6)
+
+
+def test_cli_needs_sheet_when_ambiguous(tmp_path, capsys):
+    from perf_excel import cli
+
+    _workbook(tmp_path / "m.xlsx", {"说明": [["这是说明"]], "矩阵": MATRIX})
+    assert cli.main(["weights", "ahp", str(tmp_path / "m.xlsx")]) == 1
+    assert "m.xlsx：没有名为“判断矩阵”的工作表，请用 --sheet 指定（现有：说明、矩阵）" in capsys.readouterr().err
+    assert cli.main(["weights", "ahp", str(tmp_path / "m.xlsx"), "--sheet", "矩阵"]) == 0
