@@ -148,6 +148,29 @@ def read_sheet(path: str | Path, sheet: str | None, kind: str) -> tuple[Table, d
     return table, contract
 
 
+def _read_indicators(path: Path) -> Table | None:
+    """The 指标 sheet of a workbook (header found by its 编码 column), or None."""
+    from python_calamine import CalamineWorkbook
+
+    from .workbook import open_problem
+
+    problem = open_problem(path)
+    if problem:
+        raise InputError(problem)
+    try:
+        wb = CalamineWorkbook.from_path(str(path))
+    except Exception as exc:  # calamine raises several unrelated types for bad files
+        raise InputError(f"{path.name}：无法读取工作簿（{type(exc).__name__}）") from None
+    try:
+        name = next((n for n in wb.sheet_names if canonical_sheet(n) == "指标"), None)
+        if name is None:
+            return None
+        rows = wb.get_sheet_by_name(name).to_python(skip_empty_area=False)
+        return _table_from_rows(name, rows, path.name, ("编码", "code", "指标编码"))
+    finally:
+        wb.close()
+
+
 def _directions_from_indicators(names: tuple[str, ...], contract: dict[str, Table]) -> tuple[bool, ...] | None:
     t = contract.get("指标")
     if t is None:
@@ -352,7 +375,7 @@ def apply_points(workbook: str | Path, points: dict[str, float]) -> Path:
     target = Path(workbook)
     if target.suffix.lower() not in (".xlsx", ".xlsm"):
         raise InputError(f"{target.name}：--apply 只能写入 .xlsx 或 .xlsm 工作簿")
-    ind = read_sheet(target, None, "entropy")[1].get("指标")
+    ind = _read_indicators(target)
     if ind is None:
         raise InputError(f"{target.name}：没有“指标”工作表，无法写入分值")
     code_col = ind.column_index("编码", "code", "指标编码")
