@@ -20,7 +20,7 @@ from .model import Scheme
 from .tables import Table
 from .workbook import read_tables
 
-__all__ = ["check_anomalies", "derive_all", "read_previous"]
+__all__ = ["anomaly_records", "check_anomalies", "collect_anomalies", "derive_all", "read_previous"]
 
 
 def derive_all(scheme: Scheme, dataset: Dataset) -> Dataset:
@@ -61,19 +61,21 @@ def _year_from_name(name: str) -> str:
     return m.group(1) if m else ""
 
 
-def check_anomalies(
+def collect_anomalies(
     scheme: Scheme,
     dataset: Dataset,
     tables: Mapping[str, Table],
     path: str | Path,
     previous: str | Path | None = None,
-) -> list[Problem]:
-    """Errors of derived indicators (division by zero) and every anomaly warning."""
+) -> tuple[list[Anomaly], list[Problem]]:
+    """The anomalies (for a results sheet or a bulletin appendix) and the other problems:
+    errors of derived indicators (division by zero), unreadable 历年 rows, bad thresholds.
+    """
     name = Path(path).name
     try:
         dataset = derive_all(scheme, dataset)
     except InputError as exc:
-        return list(exc.with_file(name).problems)
+        return [], list(exc.with_file(name).problems)
     problems: list[Problem] = []
     history = None
     if previous:
@@ -84,8 +86,19 @@ def check_anomalies(
         problems += notes
     anomalies, setting_problems = find_anomalies(scheme, dataset, history, name)
     problems += [p.with_file(name) for p in setting_problems]
-    problems += [a.to_problem() for a in anomalies]
-    return problems
+    return anomalies, problems
+
+
+def check_anomalies(
+    scheme: Scheme,
+    dataset: Dataset,
+    tables: Mapping[str, Table],
+    path: str | Path,
+    previous: str | Path | None = None,
+) -> list[Problem]:
+    """What ``perf-excel check`` prints: the problems, then every anomaly as a warning."""
+    anomalies, problems = collect_anomalies(scheme, dataset, tables, path, previous)
+    return problems + [a.to_problem() for a in anomalies]
 
 
 def anomaly_records(anomalies: list[Anomaly]) -> list[dict[str, object]]:
