@@ -18,7 +18,7 @@ from datetime import date, datetime
 import numpy as np
 import pandas as pd
 
-from . import methods
+from . import exante, methods
 from .dataset import Dataset
 from .errors import ERROR, WARNING, InputError, Problem, quote
 from .formula import check_formulas, formula_names
@@ -869,6 +869,12 @@ def build_scheme(tables: Mapping[str, Table], file: str = "") -> tuple[Scheme, D
     for required in ("指标", "单位", "数据"):
         if required not in tables:
             c.error(required, "", f"缺少 “{required}” 工作表")
+    exempt: tuple = ()
+    if exante.is_exante(tables.get("设置")):
+        # 事前绩效评估: projects below their amount threshold are listed, not scored.
+        plan = exante.plan_exante(tables, c.error)
+        tables = exante.restrict(tables, plan.exempt_codes)
+        exempt = plan.exempt
     units = _parse_units(tables.get("单位"), c)
     categories = {u.category for u in units if u.category}
     settings = _parse_settings(tables.get("设置"), c, categories)
@@ -886,7 +892,7 @@ def build_scheme(tables: Mapping[str, Table], file: str = "") -> tuple[Scheme, D
         columns = [*dataset.values.columns, *tables["数据"].columns]
         formula_problems, _ = check_formulas(indicators, columns, tables["指标"].sheet, file)
         problems.extend(formula_problems)
-    scheme = Scheme(settings, indicators, units, adjustments, vetoes, corrections)
+    scheme = Scheme(settings, indicators, units, adjustments, vetoes, corrections, exempt=exempt)
     return scheme, dataset, problems
 
 

@@ -18,7 +18,9 @@ __all__ = ["register", "run_check", "run_score"]
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("check", help="检查工作簿，列出全部问题及其单元格")
     p.add_argument("workbook", help="考核工作簿（.xlsx/.xlsm）")
-    p.add_argument("--previous", metavar="FILE", help="上年度考核工作簿，用于同比异动预警（不给时使用本工作簿的“历年”表）")
+    p.add_argument(
+        "--previous", metavar="FILE", help="上年度考核工作簿，用于同比异动预警（不给时使用本工作簿的“历年”表）"
+    )
     p.set_defaults(func=run_check)
 
     p = sub.add_parser("score", help="计分、排名、评定等次")
@@ -76,7 +78,7 @@ def run_score(args: argparse.Namespace) -> int:
         backup = write_back(results, path)
         print(f"结果已写回：{path}（原文件备份为 {backup.name}）", file=sys.stderr if args.json else sys.stdout)
     if args.json:
-        json.dump(results.to_records(), sys.stdout, ensure_ascii=False, indent=2)
+        json.dump([*results.to_records(), *_exempt_records(results)], sys.stdout, ensure_ascii=False, indent=2)
         sys.stdout.write("\n")
     elif not args.output and not args.write_back:
         _print_table(results)
@@ -91,3 +93,30 @@ def _print_table(results) -> None:
         for code, r in sub.iterrows():
             veto = "  否决" if r["vetoed"] else ""
             print(f"  {int(r['rank']):>3}  {code:<8} {r['name']:<16} {r['total']:>7.2f}  {r['grade']}{veto}")
+    exempt = getattr(results.scheme, "exempt", ())
+    if exempt:
+        print("【不需评估】")
+        for unit, reason in exempt:
+            print(f"       {unit.code:<8} {unit.name:<16} {reason}")
+
+
+def _exempt_records(results) -> list[dict]:
+    """事前绩效评估: projects below the threshold, in the shape of the scored records."""
+    from .exante import EXEMPT_GRADE
+
+    return [
+        {
+            "unit": u.code,
+            "name": u.name,
+            "category": u.category,
+            "dimensions": {},
+            "bonus": None,
+            "total": None,
+            "rank": None,
+            "grade": EXEMPT_GRADE,
+            "vetoed": False,
+            "indicators": {},
+            "explanation": reason,
+        }
+        for u, reason in getattr(results.scheme, "exempt", ())
+    ]

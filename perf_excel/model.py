@@ -224,6 +224,9 @@ class Scheme:
     adjustments: tuple[Adjustment, ...] = ()
     vetoes: tuple[Veto, ...] = ()
     corrections: tuple[Correction, ...] = ()
+    #: Units listed but not assessed, with the reason (事前绩效评估: projects below the
+    #: amount threshold, graded 不需评估). They are not in ``units``.
+    exempt: tuple[tuple[Unit, str], ...] = ()
 
     @property
     def dimensions(self) -> tuple[str, ...]:

@@ -20,6 +20,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from .assess import NOT_FOR_CATEGORY, Results
 from .errors import OutputError
+from .exante import EXEMPT_GRADE
 
 __all__ = ["atomic_path", "result_rows", "detail_rows", "write_results", "RESULT_SHEET", "DETAIL_SHEET"]
 
@@ -60,6 +61,10 @@ def result_rows(results: Results) -> list[list[object]]:
                 results.total_explanation(code),
             ]
         )
+    blanks = [None] * (len(dims.columns) + 3)
+    for unit, reason in getattr(results.scheme, "exempt", ()):
+        # 事前绩效评估: projects below the threshold are listed, not scored.
+        rows.append([unit.code, unit.name, unit.category, *blanks, EXEMPT_GRADE, "", reason])
     return rows
 
 
