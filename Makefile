@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 DEMO   := workbooks/demo_city_2025.xlsx
 
-.PHONY: demo test lint format bench workbooks templates clean
+.PHONY: demo test lint format bench workbooks templates golden clean
 
 $(STAMP): setup.cfg pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -17,7 +17,7 @@ $(STAMP): setup.cfg pyproject.toml
 demo: $(STAMP)
 	mkdir -p out
 	$(BIN)/perf-excel score $(DEMO) -o out/结果.xlsx
-	$(BIN)/perf-excel report $(DEMO) -o out
+	$(BIN)/perf-excel report $(DEMO) -o out --letters --merged
 
 test: $(STAMP)
 	$(BIN)/ruff check .
@@ -32,6 +32,15 @@ format: $(STAMP)
 
 workbooks: $(STAMP)
 	$(BIN)/python scripts/make_demo_workbooks.py
+
+# Word templates (templates/*.docx) from scripts/build_templates.py, then the golden files they imply.
+templates: $(STAMP)
+	$(BIN)/python scripts/build_templates.py
+	$(BIN)/python scripts/refresh_golden.py
+
+# Rewrite tests/golden/ after an intended change to a document; review `git diff tests/golden`.
+golden: $(STAMP)
+	$(BIN)/python scripts/refresh_golden.py
 
 clean:
 	rm -rf out .pytest_cache

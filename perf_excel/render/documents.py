@@ -36,7 +36,7 @@ def safe_filename(name: str, fallback: str = "文档") -> str:
     text = _UNSAFE.sub("", name)
     while ".." in text:
         text = text.replace("..", ".")
-    text = text.strip().rstrip(". ")
+    text = text.strip(" .")
     if text.split(".")[0].upper() in _RESERVED:
         text = "_" + text
     return text[:120] or fallback

@@ -36,6 +36,7 @@ from docx.shared import Mm
 from docxtpl import DocxTemplate, InlineImage
 from jinja2.sandbox import SandboxedEnvironment, SecurityError
 from lxml import etree
+from markupsafe import Markup
 
 from ..errors import OutputError, TemplateError
 from .env import make_env
@@ -219,6 +220,21 @@ def fit_tables(body: etree._Element) -> None:
 # -- the plain docxtpl way -----------------------------------------------------------------------
 
 
+class SafeDocxTemplate(DocxTemplate):
+    """docxtpl with one fix: core properties are plain text, not XML, so autoescaped output is
+    unescaped before python-docx stores it (docxtpl would store ``R&amp;D`` for ``R&D``)."""
+
+    def render_properties(self, context: dict[str, Any], jinja_env: jinja2.Environment | None = None) -> None:
+        env = jinja_env or make_env()
+        for prop in CORE_PROPERTIES:
+            initial = getattr(self.docx.core_properties, prop)
+            setattr(self.docx.core_properties, prop, _plain(env.from_string(initial).render(context)))
+
+
+def _plain(rendered: str) -> str:
+    return Markup(rendered).unescape() if rendered else rendered
+
+
 def render_docx(
     name: str,
     data: bytes,
@@ -231,7 +247,7 @@ def render_docx(
     ``context`` may be a function of the template, for contexts holding :class:`InlineImage`.
     """
     env = env or make_env()
-    tpl = DocxTemplate(io.BytesIO(data))
+    tpl = SafeDocxTemplate(io.BytesIO(data))
     tpl.docx = _open_docx(name, data)
     ctx = context(tpl) if callable(context) else context
     try:
@@ -470,7 +486,7 @@ class PreparedTemplate:
         el = parse_xml(self._core_xml)
         props = CoreProperties(el)
         for prop, (src, tpl) in self._core_tpls.items():
-            setattr(props, prop, self._run(lambda tpl=tpl: tpl.render(ctx), src, "文档属性"))
+            setattr(props, prop, _plain(self._run(lambda tpl=tpl: tpl.render(ctx), src, "文档属性")))
         return serialize_part_xml(el)
 
     def _zip(self, parts: Mapping[str, bytes], images: list[tuple[str, str, bytes]]) -> bytes:

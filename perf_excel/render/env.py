@@ -19,7 +19,7 @@ from ..numbers import fmt2, fmt_num
 __all__ = ["FILTERS", "cn_date", "cn_num", "make_env", "pct", "pts", "rank_cn", "signed"]
 
 _DIGITS = "零一二三四五六七八九"
-_ISO = re.compile(r"^\s*(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?\s*$")
+_ISO = re.compile(r"^\s*(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?\s*$")
 
 
 def _is_missing(value: object) -> bool:
