@@ -14,6 +14,7 @@ output is deterministic apart from the zip timestamps.
 from __future__ import annotations
 
 import sys
+import zipfile
 from pathlib import Path
 
 from docx import Document
@@ -590,7 +591,7 @@ def build_bulletin(path: Path) -> None:
                 "{%tc endfor %}",
                 "{{ u.adjustment|signed }}",
                 "{{ u.total|pts }}",
-                "{{ u.grade }}{% if u.vetoed %}（否决）{% endif %}",
+                "{{ u.grade_label }}",
             ],
             ["{%tr endfor %}", "", "", "", "", "", "", ""],
         ],
@@ -704,6 +705,15 @@ def build_yearbook(path: Path) -> None:
     doc.save(path)
 
 
+def fix_zip_times(path: Path) -> None:
+    """Rewrite the zip with fixed member times, so an unchanged template stays byte-identical."""
+    with zipfile.ZipFile(path) as z:
+        members = [(info.filename, z.read(info)) for info in z.infolist()]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, blob in members:
+            z.writestr(zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0)), blob, zipfile.ZIP_DEFLATED)
+
+
 def main(out: Path = OUT) -> int:
     out.mkdir(parents=True, exist_ok=True)
     for name, builder in (
@@ -712,6 +722,7 @@ def main(out: Path = OUT) -> int:
         ("yearbook.docx", build_yearbook),
     ):
         builder(out / name)
+        fix_zip_times(out / name)
         print(out / name)
     return 0
 

@@ -121,6 +121,8 @@ def bulletin_context(results: Results) -> dict[str, Any]:
                     "adjustment": float(r["adjustment"]),
                     "total": float(r["total"]),
                     "grade": r["grade"],
+                    # A line break (docxtpl turns "\n" into <w:br/>) keeps the narrow column tidy.
+                    "grade_label": f"{r['grade']}\n（否决）" if r["vetoed"] else r["grade"],
                     "vetoed": bool(r["vetoed"]),
                 }
             )

@@ -28,7 +28,7 @@ _UNSAFE = re.compile(r'[/\\:*?"<>|\x00-\x1f]')
 _RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)), *(f"LPT{i}" for i in range(1, 10))}
 
 #: Width of the letter's chart in the page, mm (the text block is 156 mm).
-CHART_WIDTH_MM = 140
+CHART_WIDTH_MM = 130
 
 
 def safe_filename(name: str, fallback: str = "文档") -> str:
