@@ -118,6 +118,8 @@ _DIRECTIONS = {
 
 
 def _text(value: object) -> str:
+    if type(value) is str:  # the common case first: codes and names of many thousand units
+        return value.strip()
     if is_blank(value):
         return ""
     if isinstance(value, float) and value.is_integer():

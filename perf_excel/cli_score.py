@@ -9,7 +9,7 @@ from pathlib import Path
 
 from .assess import assess
 from .build import build_scheme
-from .errors import InputError
+from .errors import InputError, UsageError
 from .workbook import read_tables, read_workbook
 
 __all__ = ["register", "run_check", "run_score"]
@@ -60,6 +60,8 @@ def run_check(args: argparse.Namespace) -> int:
 
 def run_score(args: argparse.Namespace) -> int:
     path = Path(args.workbook)
+    if args.output and Path(args.output).resolve() == path.resolve():
+        raise UsageError(f"{path.name}：-o 不能指向源工作簿本身（会覆盖数据）；要写回源工作簿请用 --write-back")
     scheme, dataset, warnings = read_workbook(path)
     try:
         results = assess(scheme, dataset)

@@ -183,8 +183,9 @@ def atomic_path(target: Path) -> Path:
 def write_results(results: Results, path: str | os.PathLike) -> Path:
     """Write 结果 and 计分明细 to a new workbook at ``path`` (replacing it atomically)."""
     target = Path(path)
-    if target.suffix.lower() not in (".xlsx", ".xlsm"):
-        target = target.with_suffix(".xlsx")
+    if target.suffix.lower() != ".xlsx":
+        # A results workbook has no macros: saved as .xlsm, Excel would refuse to open it.
+        target = target.with_name(target.stem + ".xlsx") if target.suffix.lower() == ".xlsm" else Path(f"{target}.xlsx")
     if not target.parent.exists():
         raise OutputError(f"{target}：输出文件夹不存在")
     wb = Workbook(write_only=True)

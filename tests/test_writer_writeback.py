@@ -220,3 +220,13 @@ def test_permission_error_leaves_the_file_and_no_temporary(tmp_path: Path, monke
         write_back(results, path)
     assert digest(path) == before
     assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []
+
+
+def test_output_cannot_be_the_source_and_xlsm_becomes_xlsx(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    path = Path(shutil.copy(DEMO, tmp_path / "demo.xlsx"))
+    before = digest(path)
+    assert main(["score", str(path), "-o", str(path)]) == 2
+    assert "-o 不能指向源工作簿本身" in capsys.readouterr().err
+    assert digest(path) == before
+    assert main(["score", str(path), "-o", str(tmp_path / "结果.xlsm")]) == 0
+    assert (tmp_path / "结果.xlsx").exists() and not (tmp_path / "结果.xlsm").exists()
