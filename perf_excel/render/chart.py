@@ -86,7 +86,7 @@ class ChartMaker:
         top = max([1.0, *values[0], *values[1], *values[2]])
         ax.set_ylim(0, top * 1.15)
         buf = io.BytesIO()
-        fig.savefig(buf, format="png", dpi=self.dpi, metadata={"Software": None})
+        fig.savefig(buf, format="png", dpi=self.dpi, metadata={"Software": None}, pil_kwargs={"compress_level": 1})
         return buf.getvalue()
 
     def _new_figure(self, names: tuple[str, ...], unit_label: str, average_label: str):

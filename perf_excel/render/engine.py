@@ -393,6 +393,7 @@ class PreparedTemplate:
         self._static: dict[str, _ZipEntry] | None = None
         self._constant: dict[str, bytes] = {}
         self._constant_entries: dict[str, _ZipEntry] = {}
+        self._recent: dict[tuple[str, bytes], _ZipEntry] = {}
 
     # -- compile and sources
     def _compile(self, src: str, where: str):
@@ -449,11 +450,13 @@ class PreparedTemplate:
         """The rendered ``<w:body>`` element (tables fitted, docPr ids renumbered as docxtpl does)."""
         xml = self._render_text(self._body_tpl, self._body_src, context, "正文")
         tree = self._parse(xml, "正文", etree.XMLParser(huge_tree=True))
-        ids = 1000
-        for elt in tree.iter("{http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing}docPr"):
-            ids += 1
-            elt.attrib["id"] = str(ids)
-        fit_tables(tree)
+        if "docPr" in xml:
+            ids = 1000
+            for elt in tree.iter("{http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing}docPr"):
+                ids += 1
+                elt.attrib["id"] = str(ids)
+        if f'w:w="{_FLEX}"' in xml:
+            fit_tables(tree)
         return tree
 
     def render(self, context: Mapping[str, Any]) -> bytes:
@@ -512,7 +515,15 @@ class PreparedTemplate:
                 blob = _add_png_default(blob)
             elif images and name == self._rels_name:
                 blob = _add_image_rels(blob, images)
-            entries.append(_ZipEntry.make(name, blob))
+            entry = self._recent.get((name, blob))
+            if entry is None:
+                entry = _ZipEntry.make(name, blob, level=1)
+                if name != self._doc_name:
+                    # [Content_Types].xml, rels and often core.xml repeat from one letter to the next.
+                    if len(self._recent) > 64:
+                        self._recent.clear()
+                    self._recent[(name, blob)] = entry
+            entries.append(entry)
         for _, partname, png in images:
             entries.append(_ZipEntry.make(partname, png, compress=False))
         return _ZipEntry.archive(entries)
@@ -607,13 +618,13 @@ class _ZipEntry:
     __slots__ = ("name", "crc", "size", "csize", "method", "data")
 
     @classmethod
-    def make(cls, name: str, blob: bytes, compress: bool = True) -> _ZipEntry:
+    def make(cls, name: str, blob: bytes, compress: bool = True, level: int = 6) -> _ZipEntry:
         e = cls()
         e.name = name.encode("utf-8")
         e.crc = zlib.crc32(blob)
         e.size = len(blob)
         if compress:
-            c = zlib.compressobj(6, zlib.DEFLATED, -15)
+            c = zlib.compressobj(level, zlib.DEFLATED, -15)
             e.data = c.compress(blob) + c.flush()
             e.method = 8
         else:
