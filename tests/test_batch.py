@@ -576,3 +576,24 @@ def test_jobs_2_runs_two_workers_at_once(tmp_path: Path, monkeypatch: pytest.Mon
     assert len(runs) == 4 and len({pid for pid, _, _ in runs}) == 2
     overlap = max(min(e1, e2) - max(s1, s2) for p1, s1, e1 in runs for p2, s2, e2 in runs if p1 != p2)
     assert overlap > 0.2
+
+
+# --------------------------------------------------------------------------- PDF
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) not installed: no PDF test")
+def test_pdf_then_without_pdf(tmp_path: Path) -> None:
+    src = tmp_path / "in"
+    src.mkdir()
+    shutil.copy(DEMO, src / "a.xlsx")
+    out = tmp_path / "out"
+    first = run_batch(src, out, jobs=1, pdf=True)
+    assert first.exit_code == 0
+    pdfs = sorted((out / "a" / "PDF").glob("*.pdf"))
+    assert len(pdfs) == 31  # the bulletin and 30 letters
+    assert all(p.read_bytes().startswith(b"%PDF") for p in pdfs)
+    # Other options, other outputs: converted again, and the PDFs it no longer makes are removed.
+    second = run_batch(src, out, jobs=1)
+    assert [f.status for f in second.files] == [OK]
+    assert not (out / "a" / "PDF").exists()
+    assert len(list((out / "a" / "反馈单").glob("*.docx"))) == 30
