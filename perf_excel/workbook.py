@@ -4,7 +4,8 @@ This is the only module that opens workbooks for reading. python-calamine reads 
 values (fast); the core checks them. Every problem is reported with the file name.
 
 What the reader forgives, because clerks do it: title rows above the header, a header
-over two rows with merged cells (``功效系数标准值`` above ``优秀值 … 较差值``), columns in
+over two rows with merged cells (``功效系数标准值`` above ``优秀值 … 较差值``), a 类别
+merged over the rows of its units (every sheet but 数据), columns in
 any order, extra columns, trailing rows and columns that are formatted but empty,
 English sheet and column names (``indicators``, ``code``…). What it refuses, with one
 Chinese sentence naming the file and what to do: a file that does not exist, a folder,
@@ -198,7 +199,9 @@ def _header_end(h: int, merged: Sequence) -> int:
 
 def _to_table(name: str, canon: str, rows: list[list[object]], file: str, merged: Sequence = ()) -> Table:
     if merged:
-        _fill_merged(rows, merged, _HEADER_SEARCH_ROWS + 3)
+        # Clerks merge a category over the rows of its units; in 数据 a merged value would be
+        # ambiguous, so only its header rows are filled there.
+        _fill_merged(rows, merged, _HEADER_SEARCH_ROWS + 3 if canon == "数据" else len(rows))
     h = _header_row(rows, _HEADER_MARKERS.get(canon, ()))
     e = _header_end(h, merged) if rows else h
     header = list(rows[h]) if rows else []

@@ -139,6 +139,26 @@ def test_merged_two_row_header(tmp_path: Path) -> None:
     assert scheme.indicators[0].cell("分值") == "C3"
 
 
+def test_category_merged_over_its_units(tmp_path: Path) -> None:
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "单位"
+    ws.append(["编码", "名称", "类别"])
+    for k in range(1, 5):
+        ws.append([f"X{k}", f"单位{k}", "县市区" if k == 1 else None])
+    ws.merge_cells("C2:C5")
+    ws = wb.create_sheet("指标")
+    ws.append(IND_HEADER)
+    ws.append(["A01", "维度一", "完成率", 100, "完成比例", 100, "%"])
+    ws = wb.create_sheet("数据")
+    ws.append(["单位编码", "A01"])
+    for k in range(1, 5):
+        ws.append([f"X{k}", 90])
+    wb.save(tmp_path / "merged.xlsx")
+    scheme, _, _ = read_workbook(tmp_path / "merged.xlsx")
+    assert [u.category for u in scheme.units] == ["县市区"] * 4
+
+
 @pytest.mark.parametrize(
     ("value", "expected"),
     [
