@@ -91,3 +91,19 @@ def test_bulletin_zip_has_no_leftovers(tmp_path: Path) -> None:
     names = zipfile.ZipFile(io.BytesIO(data)).namelist()
     assert not [n for n in names if "stylesWithEffects" in n or "thumbnail" in n or "customXml" in n]
     assert not list(tmp_path.glob(".*.tmp"))
+
+
+def test_template_named_in_settings_sheet(tmp_path: Path) -> None:
+    import shutil
+
+    import openpyxl
+
+    user_template(tmp_path, "设置中指定的模板：{{ doc_number }}", name="本单位通报.docx")
+    workbook = tmp_path / "考核表.xlsx"
+    shutil.copyfile(DEMO, workbook)
+    wb = openpyxl.load_workbook(workbook)
+    wb["设置"].append(["通报模板", "本单位通报.docx"])
+    wb.save(workbook)
+    assert main(["report", str(workbook), "-o", str(tmp_path / "out")]) == 0
+    out = next((tmp_path / "out").glob("*.docx"))
+    assert "设置中指定的模板：示绩考办〔2026〕3号" in [p.text for p in docx.Document(str(out)).paragraphs]
