@@ -341,13 +341,34 @@ def _worker_init() -> None:
 
 @dataclass
 class _Task:
+    """One workbook to convert. Its bytes are read only when it is submitted (a province's
+    workbooks need not fit in memory), and hashed again then: the manifest records the hash
+    of what was converted, even if the file changed since discovery."""
+
     index: int
     source: Path
     rel: str
     out_rel: str
-    data: bytes = b""
+    size: int = 0
     sha256: str = ""
     solo: bool = False
+
+    def load(self) -> bytes:
+        data = self.source.read_bytes()
+        self.sha256 = hashlib.sha256(data).hexdigest()
+        return data
+
+
+def _unreadable(path: Path, exc: OSError) -> str:
+    return f"{path.name}：无法读取（{exc.strerror or exc}），文件可能被占用或没有权限"
+
+
+def _file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 def discover(
@@ -434,6 +455,9 @@ def _assign_output_dirs(rels: Sequence[str]) -> list[str]:
 # --------------------------------------------------------------------------- output folder
 
 
+_LOCK_OFFSET = 1 << 20
+
+
 class _OutLock:
     """An exclusive OS lock on ``OUT_DIR/.perf-excel-batch/lock``, released when we exit or die."""
 
@@ -447,15 +471,20 @@ class _OutLock:
             if os.name == "nt":
                 import msvcrt
 
-                fh.seek(0)
+                # Windows locks are mandatory: lock a byte past the text, so that the
+                # second batch can still read who holds the lock.
+                fh.seek(_LOCK_OFFSET)
                 msvcrt.locking(fh.fileno(), msvcrt.LK_NBLCK, 1)
             else:
                 import fcntl
 
                 fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
-            fh.seek(0)
-            holder = fh.read().strip() or "未知进程"
+            try:
+                fh.seek(0)
+                holder = fh.read(500).strip() or "未知进程"
+            except OSError:
+                holder = "未知进程"
             fh.close()
             out_dir = self.path.parent.parent
             raise OutputError(
@@ -476,6 +505,7 @@ class _OutLock:
             if os.name == "nt":
                 import msvcrt
 
+                self._fh.seek(_LOCK_OFFSET)
                 msvcrt.locking(self._fh.fileno(), msvcrt.LK_UNLCK, 1)
             else:
                 import fcntl
@@ -652,7 +682,12 @@ def _run_local(
 
     def submit(task: _Task) -> None:
         assert pool is not None
-        fut = pool.submit(converter, task.rel, task.data, options)
+        try:
+            data = task.load()
+        except OSError as exc:
+            on_done(task, _failure(KIND_INPUT, _unreadable(task.source, exc)))
+            return
+        fut = pool.submit(converter, task.rel, data, options)
         inflight[fut] = (task, time.monotonic())
 
     try:
@@ -667,6 +702,8 @@ def _run_local(
                 task = solo.popleft()
                 task.solo = True
                 submit(task)
+            if not inflight:
+                continue
             now = time.monotonic()
             wait_for = max(0.05, min(start + timeout - now for _, start in inflight.values()))
             done, _ = cf.wait(list(inflight), timeout=wait_for, return_when=cf.FIRST_COMPLETED)
@@ -725,10 +762,11 @@ def _run_dask(
 ) -> None:
     """Run tasks on a Dask distributed cluster. Workers need perf_excel installed, not our disk.
 
-    When a worker dies, Dask fails (``KilledWorker``) every task that was on it, the
-    innocent ones too; so those tasks are re-run one at a time at the end, and the one
-    that kills a worker on its own is reported as the crash. When no task finishes for
-    ``timeout`` seconds, the ones left are reported as timed out.
+    Only about two tasks per worker thread are submitted at a time, so that a large batch
+    is not sent to the scheduler all at once. When a worker dies, Dask fails
+    (``KilledWorker``) every task that was on it, the innocent ones too; those tasks are
+    re-run one at a time at the end, and the one that kills a worker on its own is the
+    crash. When no task finishes for ``timeout`` seconds, the ones left are timed out.
     """
     try:
         from distributed import Client, wait
@@ -742,30 +780,37 @@ def _run_dask(
         raise OutputError(f"无法连接 Dask 调度器 {scheduler}：{type(exc).__name__}: {exc}") from None
     futures: dict[Any, _Task] = {}
 
-    def submit(batch: Iterable[_Task]) -> set:
-        subs = set()
-        for task in batch:
-            key = f"perf-excel-{task.sha256[:16]}-{task.index}-{os.getpid()}-{int(task.solo)}"
-            fut = client.submit(converter, task.rel, task.data, options, key=key, pure=False, retries=0)
-            futures[fut] = task
-            subs.add(fut)
-        return subs
-
-    def collect(remaining: set, suspects: list[_Task]) -> None:
-        while remaining:
+    def run(batch: Iterable[_Task], limit: int, suspects: list[_Task]) -> None:
+        pending = deque(batch)
+        inflight: set = set()
+        while pending or inflight:
+            while pending and len(inflight) < limit:
+                task = pending.popleft()
+                try:
+                    data = task.load()
+                except OSError as exc:
+                    on_done(task, _failure(KIND_INPUT, _unreadable(task.source, exc)))
+                    continue
+                key = f"perf-excel-{task.sha256[:16]}-{task.index}-{os.getpid()}-{int(task.solo)}"
+                fut = client.submit(converter, task.rel, data, options, key=key, pure=False, retries=0)
+                futures[fut] = task
+                inflight.add(fut)
+            if not inflight:
+                continue
             try:
                 with client.as_current():
-                    done, not_done = wait(list(remaining), timeout=timeout, return_when="FIRST_COMPLETED")
+                    done, not_done = wait(list(inflight), timeout=timeout, return_when="FIRST_COMPLETED")
             except TimeoutError:
-                done, not_done = set(), set(remaining)
+                done, not_done = set(), set(inflight)
             if not done:
                 for fut in not_done:
                     on_done(futures[fut], _timeout_outcome(futures[fut], timeout))
                 client.cancel(list(not_done), force=True)
-                return
+                inflight.clear()
+                continue
             for fut in done:
                 task = futures[fut]
-                remaining.discard(fut)
+                inflight.discard(fut)
                 try:
                     outcome = fut.result()
                 except Exception as exc:
@@ -777,14 +822,17 @@ def _run_dask(
                         continue
                     reason = f"{task.rel}：在 Dask 集群上处理失败（{type(exc).__name__}: {exc}）"
                     outcome = _failure(KIND_INTERNAL, reason)
+                finally:
+                    fut.release()
                 on_done(task, outcome)
 
     try:
+        threads = sum(client.nthreads().values()) or 1
         suspects: list[_Task] = []
-        collect(submit(tasks), suspects)
+        run(tasks, max(4, 2 * threads), suspects)
         for task in suspects:
             task.solo = True
-            collect(submit([task]), [])
+        run(suspects, 1, [])
     except BaseException:
         client.cancel(list(futures), force=True)
         raise
@@ -840,6 +888,10 @@ def run_batch(
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
         raise UsageError(f"用法错误：输出位置 {out} 是一个文件，不是文件夹")
+    for item in [inputs] if isinstance(inputs, (str, os.PathLike)) else inputs:
+        src = Path(item).resolve()
+        if src.is_dir() and (src == out.resolve() or src.is_relative_to(out.resolve())):
+            raise UsageError(f"用法错误：输出文件夹 {out} 不能是输入文件夹 {item} 本身或其上级，请另选一个输出文件夹")
     found, ignored = discover(inputs, pattern, exclude=out)
     out_rels = _assign_output_dirs([rel for _, rel in found])
     if pdf and not documents:
@@ -876,17 +928,13 @@ def run_batch(
             record = FileRecord(source=rel, output_dir=out_rel)
             records[i] = record
             try:
-                data = path.read_bytes()
+                sha = _file_sha256(path)
+                size = path.stat().st_size
             except OSError as exc:
-                record.status, record.kind = FAILED, KIND_INPUT
-                record.reason = f"{path.name}：无法读取（{exc.strerror or exc}），文件可能被占用或没有权限"
-                record.errors = [
-                    {"file": path.name, "sheet": "", "cell": "", "message": record.reason, "text": record.reason}
-                ]
+                _fill(record, _failure(KIND_INPUT, _unreadable(path, exc))["record"])
                 if progress:
                     progress("file", record)
                 continue
-            sha = hashlib.sha256(data).hexdigest()
             record.sha256 = sha
             old = manifest.get(rel)
             if not force and _unchanged(out, old, sha, opt_key, out_rel):
@@ -894,20 +942,21 @@ def run_batch(
                 if progress:
                     progress("file", record)
                 continue
-            tasks.append(_Task(i, path, rel, out_rel, data, sha))
+            tasks.append(_Task(i, path, rel, out_rel, size, sha))
 
         def on_done(task: _Task, outcome: Outcome) -> None:
             record = records[task.index]
+            record.sha256 = task.sha256
             _fill(record, outcome["record"])
             old = manifest.get(task.rel) or {}
             if record.status == OK:
                 try:
                     record.outputs = _commit_outputs(out, task.out_rel, outcome["files"])
                 except OutputError as exc:
-                    record.status, record.kind, record.reason = FAILED, KIND_OUTPUT, str(exc)
+                    _fill(record, _failure(KIND_OUTPUT, str(exc))["record"])
                 except OSError as exc:
-                    record.status, record.kind = FAILED, KIND_OUTPUT
-                    record.reason = f"{task.rel}：无法写入输出（{exc.strerror or exc}：{exc.filename or ''}）"
+                    reason = f"{task.rel}：无法写入输出（{exc.strerror or exc}：{exc.filename or ''}）"
+                    _fill(record, _failure(KIND_OUTPUT, reason)["record"])
             if record.status == OK:
                 _remove_stale(out, old.get("outputs", []), record.outputs)
                 manifest[task.rel] = {
@@ -927,7 +976,7 @@ def run_batch(
                 progress("file", record)
 
         # Big workbooks first: the batch ends sooner when the long ones do not start last.
-        tasks.sort(key=lambda t: -len(t.data))
+        tasks.sort(key=lambda t: -t.size)
         convert = converter or convert_workbook
         try:
             if tasks and scheduler:
@@ -974,7 +1023,8 @@ def _fill(record: FileRecord, data: dict[str, Any]) -> None:
     for key in ("status", "kind", "reason", "units", "grades", "warnings", "errors", "detail"):
         if key in data:
             setattr(record, key, data[key])
-    record.seconds = round(float(data.get("seconds", 0.0)), 3)
+    if "seconds" in data:
+        record.seconds = round(float(data["seconds"]), 3)
 
 
 # --------------------------------------------------------------------------- the summary

@@ -419,6 +419,7 @@ def test_atomic_write_leaves_nothing_half_written(tmp_path: Path, monkeypatch: p
     assert [p.name for p in tmp_path.iterdir()] == ["结果.xlsx"]
 
 
+@pytest.mark.skipif(os.name == "nt", reason="killpg and SIGKILL are POSIX")
 def test_killed_batch_leaves_only_complete_files(tmp_path: Path) -> None:
     src = tmp_path / "in"
     src.mkdir()
@@ -549,6 +550,8 @@ def test_cli_all_good_exits_0_and_quiet_prints_nothing(tmp_path: Path, capsys) -
         (["batch", "{src}", "-o", "{out}", "-q", "-v"], "not allowed"),
         (["batch", "{src}", "-o", "{out}", "--scheduler", "localhost"], "tcp://"),
         (["batch", "{src}", "-o", "{file}"], "是一个文件"),
+        (["batch", "{src}", "-o", "{src}"], "不能是输入文件夹"),
+        (["batch", "{src}", "-o", "{parent}"], "不能是输入文件夹"),
     ],
 )
 def test_cli_usage_errors_exit_2(tmp_path: Path, capsys, argv: list[str], words: str) -> None:
@@ -556,6 +559,7 @@ def test_cli_usage_errors_exit_2(tmp_path: Path, capsys, argv: list[str], words:
     src.mkdir()
     (tmp_path / "f.txt").write_text("x")
     places = {"missing": tmp_path / "nope", "out": tmp_path / "out", "src": src, "file": tmp_path / "f.txt"}
+    places["parent"] = tmp_path
     assert main([a.format(**places) for a in argv]) == 2
     assert words in capsys.readouterr().err
 
