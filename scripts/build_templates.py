@@ -248,7 +248,7 @@ def setup_document(doc) -> None:
 
     s = add_style(doc, "公文附件说明")
     run_props(s, BODY_FONT, BODY_PT, spacing=CHAR_SPACING)
-    para_props(s, first_chars=2)
+    para_props(s, first_chars=2, keep_next=True)
 
     s = add_style(doc, "公文附件标识")
     run_props(s, HEI, BODY_PT)
@@ -554,12 +554,13 @@ def build_bulletin(path: Path) -> None:
     p(doc, "{{ line }}", "公文正文")
     p(doc, "{%p endfor %}", "公文正文")
     p(doc, "{%p endfor %}", "公文正文")
+    # The last body paragraph, 附件说明 and the signature stay on one page (never a page of only 署名 and date).
     p(
         doc,
         "希望受到通报表扬的单位再接再厉；其他单位要对照考核反馈单查找差距，认真整改。"
         "各单位对考核结果如有异议，请于通报印发之日起10个工作日内向{{ issuer }}提出书面复核申请。",
-    )
-    p(doc, "", "Normal")
+    ).paragraph_format.keep_with_next = True
+    p(doc, "", "Normal").paragraph_format.keep_with_next = True
     p(doc, "附件：1．{{ categories[0].attachment_title }}", "公文附件说明")
     p(doc, "{%p for c in categories[1:] %}", "公文附件说明")
     para = p(doc, "{{ loop.index + 1 }}．{{ c.attachment_title }}", "公文附件说明")
