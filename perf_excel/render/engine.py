@@ -340,6 +340,7 @@ class PreparedTemplate:
 
     ``render(context)`` returns the bytes of a .docx whose parts are, after canonicalisation,
     the parts a new ``DocxTemplate(...).render(context, env, autoescape=True)`` would save.
+    One instance renders one document at a time (use one per thread).
     """
 
     def __init__(self, data: bytes, name: str = "template.docx", env: SandboxedEnvironment | None = None) -> None:

@@ -57,6 +57,11 @@ def to_pdf(paths: Sequence[str | Path], out_dir: str | Path, timeout: float = 60
     paths = [Path(p) for p in paths]
     if not paths:
         return []
+    stems: dict[str, Path] = {}
+    for p in paths:
+        if p.stem in stems:
+            raise OutputError(f"{p.name} 与 {stems[p.stem].name} 会生成同名 PDF（{p.stem}.pdf），请分开转换")
+        stems[p.stem] = p
     env = dict(os.environ)
     if FONTCONFIG.exists() and os.name != "nt":
         env["FONTCONFIG_FILE"] = str(FONTCONFIG)
