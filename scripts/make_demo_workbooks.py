@@ -12,21 +12,38 @@ name is fictional; the numbers are random but seeded, so the files are reproduci
   数据!M28); X07's F02 has a correction coefficient of 1.1.
 * ``demo_city_2023.xlsx``, ``demo_city_2024.xlsx`` — the same scheme (indicators with
   合理下限/合理上限, units) two and one year earlier, values drifting back from 2025 by a
-  few per cent a year, different bonuses and vetoes. Planted data anomalies for
-  ``perf-excel check … --previous …``:
+  few per cent a year, different bonuses and vetoes. Planted data anomalies:
 
-  - 2025 against 2024: X05 (东川县) Z01 重点项目投资完成率 is 1.6 times its 2024 value
-    (a year-on-year jump above 30 %; 2023 and 2024 agree with each other; the low 2024
-    value is also an outlier within 县市区 in 2024);
+  - 2024: X05 (东川县) Z01 重点项目投资完成率 is 2025's value / 1.6 (2023 agrees with 2024
+    within 2 %): an outlier within 县市区 in 2024, and a jump of +60 % in 2025;
   - 2024 against 2023: Q02 (市交投集团) F04 净资产收益率 rises by 5 points from 2023 (a jump
     above 30 %, inside the plausible range and not an outlier);
-  - 2024: X08 (河口县) G03 预算执行偏差率 is 23.5, above its 合理上限 15 (also a jump
-    against 2023 and 2025);
+  - 2024: X08 (河口县) G03 预算执行偏差率 is 23.5, above its 合理上限 15, an outlier within
+    县市区, and a jump against 2023 and (back to normal) against 2025;
   - 2024: B09 (市生态环境局) F03 重点工作推进率 is 35 while the other 11 departments lie
-    between about 70 and 100 (an outlier within 市直部门; also a jump against 2023/2025).
+    between about 65 and 100: an outlier within 市直部门, and a jump against 2023 and
+    (back to normal) against 2025;
+  - 2025: Q05 (市产投集团) S02 群众满意度 is blank.
 
-  The random data have a few outliers of their own (robust z a little above 3.5), the
-  same in every run; ``perf-excel check`` lists them as well.
+  The recovery in 2025 of the two planted 2024 values is real and counted as planted.
+  The random data have no anomalies of their own: 2025 values that the random stream put
+  beyond a robust z of 3.5 are moved within their scoring band (``CALM_2025``, scores
+  unchanged), and the earlier years' values are pulled in to a robust z of 3.0
+  (:func:`calm_outliers`). So ``perf-excel check`` lists exactly these warnings
+  (unit, indicator, kind; tests/test_anomalies_demos.py holds the same lists):
+
+  ========================================  ==============================================
+  check                                     warnings
+  ========================================  ==============================================
+  demo_city_2023.xlsx                       none
+  demo_city_2024.xlsx                       X08 G03 超出合理范围; B09 F03 离群;
+                                            X05 Z01 离群; X08 G03 离群
+  demo_city_2024.xlsx --previous 2023       the four above, and 同比异动 of B09 F03,
+                                            Q02 F04, X08 G03
+  demo_city_2025.xlsx                       Q05 S02 缺失
+  demo_city_2025.xlsx --previous 2024       Q05 S02 缺失, and 同比异动 of B09 F03,
+                                            X05 Z01, X08 G03
+  ========================================  ==============================================
 
 * ``demo_kunming_2025.xlsx`` — Kunming-style: 40 units (14 县市区, 18 市直部门, 8 国有企业),
   dimensions 奋斗目标 30 / 重点目标 25 / 职能目标 15 / 实事目标 10 / 共性目标 20 with
@@ -178,7 +195,65 @@ def city_values_2025(seed: int = 2025) -> dict[str, dict[str, object]]:
         out[code] = city_values(rng, cat, strength)
     # B04 (市科技局) has no projects: 重点项目投资完成率 does not apply -> rescaled.
     out["B04"]["Z01"] = "不适用"
+    for (code, ind), value in CALM_2025.items():
+        out[code][ind] = value
     return out
+
+
+#: 2025 values drawn a little too far from their category's median (robust z beyond 3.5) by the
+#: random stream, moved towards it within the same scoring band, so that no score changes:
+#: 区间 >=80 -> 0.6 and >=95 -> 1 (Z02), 达标 below 95 -> 0 (S01).
+CALM_2025 = {
+    ("X02", "Z02"): 85.5,  # was 84.1
+    ("X08", "Z02"): 97.0,  # was 100
+    ("X05", "S01"): 94,  # was 93
+    ("B04", "S01"): 93,  # was 90
+}
+
+#: Outliers of the earlier years' random data are pulled in to this robust z (below the 3.5 of check).
+CALM_Z = 3.0
+#: Methods that ``perf-excel check`` leaves out of the outlier and year-on-year rules.
+_UNCHECKED_METHODS = ("定性", "扣分")
+
+
+def calm_outliers(values: dict[str, dict[str, object]], keep: set[tuple[str, str]] = frozenset()) -> None:
+    """Move every value whose robust z within its category exceeds ``CALM_Z`` to that z, in place.
+
+    The same statistic as :func:`perf_excel.anomalies.robust_z` (0.6745 (x − median) / MAD);
+    the value stays on its side of the median, so the median and the MAD do not move.
+    Cells in ``keep`` (planted anomalies) are left alone.
+    """
+    from statistics import median
+
+    category = {code: cat for code, _, cat in city_units()}
+    for ind in CITY_INDICATORS:
+        code = ind["编码"]
+        if ind["计分方法"] in _UNCHECKED_METHODS:
+            continue
+        nd = 2 if code in ("Z03", "F04") else 1
+        for cat in dict.fromkeys(category.values()):
+            cells = {
+                u: float(row[code])
+                for u, row in values.items()
+                if category[u] == cat and isinstance(row.get(code), (int, float)) and not isinstance(row[code], bool)
+            }
+            if len(cells) < 5:
+                continue
+            med = median(cells.values())
+            mad = median(abs(x - med) for x in cells.values())
+            if mad == 0:
+                continue
+            reach = CALM_Z * mad / 0.6745
+            for u, x in cells.items():
+                if (u, code) in keep or abs(x - med) <= reach:
+                    continue
+                # Rounded towards the median, so the new value is inside the reach.
+                step = 10**-nd
+                inside = med + reach if x > med else med - reach
+                q = round(inside, nd)
+                if abs(q - med) > reach:
+                    q = round(q - step if x > med else q + step, nd)
+                values[u][code] = q
 
 
 #: Indicators whose values sit near zero: they drift by absolute steps, not by a percentage.
@@ -237,7 +312,9 @@ def city_years() -> dict[int, dict[str, dict[str, object]]]:
     v2025 = city_values_2025()
     rng = random.Random(2024)
     v2024 = earlier_year(v2025, rng)
+    calm_outliers(v2024)
     v2023 = earlier_year(v2024, random.Random(2023))
+    calm_outliers(v2023)
     # 2025 against 2024: X05's Z01 jumps by 60 % (2023 and 2024 agree).
     low = round(float(v2025["X05"]["Z01"]) / 1.6, 1)
     v2024["X05"]["Z01"] = low
