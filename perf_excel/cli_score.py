@@ -10,7 +10,7 @@ from pathlib import Path
 from .assess import assess
 from .build import build_scheme
 from .errors import InputError, UsageError
-from .workbook import read_tables, read_workbook
+from .workbook import read_tables
 
 __all__ = ["register", "run_check", "run_score"]
 
@@ -31,6 +31,11 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--write-back",
         action="store_true",
         help="把“结果”和“计分明细”写回源工作簿（其他内容和宏保持不变，原文件备份为 .bak）",
+    )
+    p.add_argument(
+        "--previous",
+        metavar="FILE",
+        help="上年度考核工作簿，用于同比异动预警；预警写入结果工作簿的“数据异动预警”表（不影响得分）",
     )
     p.set_defaults(func=run_score)
 
@@ -62,22 +67,30 @@ def run_score(args: argparse.Namespace) -> int:
     path = Path(args.workbook)
     if args.output and Path(args.output).resolve() == path.resolve():
         raise UsageError(f"{path.name}：-o 不能指向源工作簿本身（会覆盖数据）；要写回源工作簿请用 --write-back")
-    scheme, dataset, warnings = read_workbook(path)
+    previous = getattr(args, "previous", None)
+    tables = read_tables(path)
+    scheme, dataset, warnings = build_scheme(tables, file=path.name)
+    errors = [p for p in warnings if p.is_error]
+    if errors:
+        raise InputError(errors)
     try:
         results = assess(scheme, dataset)
     except InputError as exc:
         raise exc.with_file(path.name) from None
     for w in (*warnings, *results.warnings):
         print(f"警告  {w.with_file(path.name)}", file=sys.stderr)
+    anomalies = None
+    if args.output or args.write_back or previous:
+        anomalies = _anomalies(scheme, dataset, tables, path, previous, listed=not (args.output or args.write_back))
     if args.output:
         from .writer import write_results
 
-        out = write_results(results, args.output)
+        out = write_results(results, args.output, anomalies)
         print(f"结果已写入：{out}", file=sys.stderr if args.json else sys.stdout)
     if args.write_back:
         from .writeback import write_back
 
-        backup = write_back(results, path)
+        backup = write_back(results, path, anomalies)
         print(f"结果已写回：{path}（原文件备份为 {backup.name}）", file=sys.stderr if args.json else sys.stdout)
     if args.json:
         json.dump([*results.to_records(), *_exempt_records(results)], sys.stdout, ensure_ascii=False, indent=2)
@@ -85,6 +98,23 @@ def run_score(args: argparse.Namespace) -> int:
     elif not args.output and not args.write_back:
         _print_table(results)
     return 0
+
+
+def _anomalies(scheme, dataset, tables, path: Path, previous: str | None, listed: bool) -> list:
+    """数据异动预警 for the results workbook; never an input to the scores.
+
+    Problems around them (an unreadable previous workbook, a bad threshold) are warnings on
+    stderr; with ``listed`` (no results workbook to hold them) every anomaly is printed too.
+    """
+    from .anomaly_report import collect_anomalies
+
+    anomalies, problems = collect_anomalies(scheme, dataset, tables, path, previous)
+    shown = [*problems, *(a.to_problem() for a in anomalies)] if listed else problems
+    for p in shown:
+        print(f"{'错误' if p.is_error else '警告'}  {p}", file=sys.stderr)
+    if anomalies and not listed:
+        print(f"数据异动预警 {len(anomalies)} 条，已写入“数据异动预警”表（不影响得分）", file=sys.stderr)
+    return anomalies
 
 
 def _print_table(results) -> None:

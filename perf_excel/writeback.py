@@ -22,12 +22,27 @@ import shutil
 import zipfile
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 from xml.sax.saxutils import escape
 
 from .assess import Results
 from .errors import OutputError
 from .tables import col_letter
-from .writer import DETAIL_SHEET, RESULT_SHEET, atomic_path, detail_header, detail_rows, result_header, result_rows
+from .writer import (
+    ANOMALY_SHEET,
+    DETAIL_SHEET,
+    RESULT_SHEET,
+    anomaly_header,
+    anomaly_rows,
+    atomic_path,
+    detail_header,
+    detail_rows,
+    result_header,
+    result_rows,
+)
+
+if TYPE_CHECKING:
+    from .anomalies import Anomaly
 
 __all__ = ["backup_path", "lock_file", "write_back"]
 
@@ -188,8 +203,8 @@ def _sheet_xml(
     return "".join(parts)
 
 
-def _result_parts(results: Results, styles: _Styles) -> dict[str, str]:
-    """Sheet name -> sheet XML."""
+def _result_parts(results: Results, styles: _Styles, anomalies: Sequence[Anomaly] | None = None) -> dict[str, str]:
+    """Sheet name -> sheet XML (数据异动预警 too when ``anomalies`` is given, even empty)."""
     header = result_header(results)
     n_dims = len(results.dimensions.columns)
     T, W, N, I = _Styles.TEXT, _Styles.WRAP, _Styles.NUMBER, _Styles.INTEGER  # noqa: E741
@@ -199,7 +214,12 @@ def _result_parts(results: Results, styles: _Styles) -> dict[str, str]:
     dkinds = [T, T, T, T, T, T, N, N, N, W]
     dwidths = [10, 22, 11, 11, 9, 26, 7, 10, 9, 60]
     detail = _sheet_xml(detail_header(), detail_rows(results), dwidths, dkinds, styles)
-    return {RESULT_SHEET: result, DETAIL_SHEET: detail}
+    parts = {RESULT_SHEET: result, DETAIL_SHEET: detail}
+    if anomalies is not None:
+        akinds = [T, T, T, T, T, N, W, T]
+        awidths = [10, 22, 9, 24, 12, 10, 70, 14]
+        parts[ANOMALY_SHEET] = _sheet_xml(anomaly_header(), anomaly_rows(anomalies), awidths, akinds, styles)
+    return parts
 
 
 # --- package -----------------------------------------------------------------
@@ -224,8 +244,8 @@ def _resolve(base_dir: str, target: str) -> str:
     return "/".join(parts)
 
 
-def _splice(source: dict[str, bytes], results: Results) -> dict[str, bytes]:
-    """The package's parts with 结果 and 计分明细 written in; other parts are left alone."""
+def _splice(source: dict[str, bytes], results: Results, anomalies: Sequence[Anomaly] | None = None) -> dict[str, bytes]:
+    """The package's parts with 结果 and 计分明细 (and 数据异动预警) written in; other parts are left alone."""
     parts = dict(source)
     wb_path = _main_part(parts)
     wb_dir = wb_path.rsplit("/", 1)[0] if "/" in wb_path else ""
@@ -262,7 +282,7 @@ def _splice(source: dict[str, bytes], results: Results) -> dict[str, bytes]:
     n_part = 1
     rel_ids = set(rel_targets)
     new_sheet_tags, new_rels, new_types, titles = [], [], [], []
-    for name, xml in _result_parts(results, styles).items():
+    for name, xml in _result_parts(results, styles, anomalies).items():
         if name in by_name and by_name[name][1] in parts:
             part = by_name[name][1]
             parts[part] = xml.encode("utf-8")
@@ -326,8 +346,10 @@ def _main_part(parts: dict[str, bytes]) -> str:
     raise ValueError("no officeDocument relationship")
 
 
-def write_back(results: Results, path: str | os.PathLike) -> Path:
+def write_back(results: Results, path: str | os.PathLike, anomalies: Sequence[Anomaly] | None = None) -> Path:
     """Write 结果 and 计分明细 into the workbook at ``path``, keeping everything else.
+
+    With ``anomalies`` (even none), the 数据异动预警 sheet is written (or replaced) as well.
 
     Returns the backup path. Raises :class:`OutputError` (nothing changed) if the
     workbook is open in Excel, read-only, or cannot be written.
@@ -345,7 +367,7 @@ def write_back(results: Results, path: str | os.PathLike) -> Path:
     except (OSError, zipfile.BadZipFile) as exc:
         raise OutputError(f"{target.name}：无法读取工作簿以写回结果（{exc}）；文件未做任何改动") from None
     try:
-        parts = _splice(source, results)
+        parts = _splice(source, results, anomalies)
     except (KeyError, ValueError, UnicodeDecodeError):
         raise OutputError(
             f"{target.name}：工作簿结构不常见，无法安全写回；文件未做任何改动，请改用 -o 输出到单独的结果工作簿"

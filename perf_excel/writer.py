@@ -12,6 +12,7 @@ import os
 import tempfile
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -22,10 +23,24 @@ from .assess import NOT_FOR_CATEGORY, Results
 from .errors import OutputError
 from .exante import EXEMPT_GRADE
 
-__all__ = ["atomic_path", "result_rows", "detail_rows", "write_results", "RESULT_SHEET", "DETAIL_SHEET"]
+if TYPE_CHECKING:
+    from .anomalies import Anomaly
+
+__all__ = [
+    "atomic_path",
+    "result_rows",
+    "detail_rows",
+    "anomaly_header",
+    "anomaly_rows",
+    "write_results",
+    "RESULT_SHEET",
+    "DETAIL_SHEET",
+    "ANOMALY_SHEET",
+]
 
 RESULT_SHEET = "结果"
 DETAIL_SHEET = "计分明细"
+ANOMALY_SHEET = "数据异动预警"
 #: Beyond this many (unit, indicator) rows the detail sheet is written wide, without text.
 DETAIL_LONG_LIMIT = 1_000_000
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -99,6 +114,27 @@ def detail_rows(results: Results) -> Iterable[list[object]]:
                 _cell_number(results.scores.at[code, ind.code]),
                 results.explain(code, ind.code),
             ]
+
+
+def anomaly_header() -> list[str]:
+    return ["单位编码", "单位名称", "指标编码", "指标名称", "类型", "数值", "比较", "单元格"]
+
+
+def anomaly_rows(anomalies: Iterable[Anomaly]) -> list[list[object]]:
+    """The 数据异动预警 sheet's rows: one per warning, in the order they were found."""
+    return [
+        [
+            a.unit,
+            a.unit_name,
+            a.indicator,
+            a.indicator_name,
+            a.kind,
+            _cell_number(a.value),  # a plain float: numpy's repr is not a cell value
+            a.comparison,
+            f"{a.sheet}!{a.cell}" if a.sheet and a.cell else a.sheet,
+        ]
+        for a in anomalies
+    ]
 
 
 def _cell_number(value: object) -> float | None:
@@ -180,8 +216,11 @@ def atomic_path(target: Path) -> Path:
     return Path(tmp)
 
 
-def write_results(results: Results, path: str | os.PathLike) -> Path:
-    """Write 结果 and 计分明细 to a new workbook at ``path`` (replacing it atomically)."""
+def write_results(results: Results, path: str | os.PathLike, anomalies: Sequence[Anomaly] | None = None) -> Path:
+    """Write 结果 and 计分明细 to a new workbook at ``path`` (replacing it atomically).
+
+    With ``anomalies`` (even none), a 数据异动预警 sheet lists them too.
+    """
     target = Path(path)
     if target.suffix.lower() != ".xlsx":
         # A results workbook has no macros: saved as .xlsm, Excel would refuse to open it.
@@ -205,6 +244,9 @@ def write_results(results: Results, path: str | os.PathLike) -> Path:
             [code, *(_cell_number(v) for v in row)] for code, row in zip(results.table.index, results.scores.to_numpy())
         )
         _write_sheet(ws, ["单位编码", *codes], rows, [12] + [9] * len(codes))
+    if anomalies is not None:
+        ws = wb.create_sheet(ANOMALY_SHEET)
+        _write_sheet(ws, anomaly_header(), anomaly_rows(anomalies), [12, 24, 10, 24, 12, 10, 70, 14])
     tmp = atomic_path(target)
     try:
         wb.save(tmp)
