@@ -80,7 +80,11 @@ def open_problem(path: Path) -> str | None:
         return f"{name}：文件已损坏（压缩包不完整），请重新保存或从备份恢复"
     if suffix not in SUFFIXES:
         return f"{name}：扩展名 {suffix or '（无）'} 不是 .xlsx 或 .xlsm；请在 Excel 中另存为 .xlsx"
-    return None
+    # Hostile packages (zip bombs, DOCTYPE/entities, a cell at XFD1048576) are refused before
+    # python-calamine sees them; see perf_excel/safety.py (issue 10).
+    from .safety import package_problem
+
+    return package_problem(path)
 
 
 def _is_encrypted(path: Path) -> bool:
