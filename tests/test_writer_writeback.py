@@ -155,7 +155,7 @@ def test_write_back_keeps_everything_else(tmp_path: Path, suffix: str) -> None:
     got = [(r[0], r[header.index("总分")], int(r[header.index("类别排名")]), r[header.index("等次")]) for r in rows[1:]]
     assert got == expected
     wb = openpyxl.load_workbook(path, keep_vba=suffix == ".xlsm")
-    assert wb.sheetnames[-2:] == ["结果", "计分明细"]
+    assert wb.sheetnames[-3:] == ["结果", "计分明细", "数据异动预警"]  # write-back adds the anomaly sheet too
     assert wb["结果"]["A1"].font.b and wb["结果"].freeze_panes == "A2"
     assert wb["结果"].page_setup.orientation == "landscape"
 
