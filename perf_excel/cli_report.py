@@ -23,6 +23,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--merged", action="store_true", help="另生成一个合订的反馈单文件（每单位一节，页码重新起算）")
     p.add_argument("--no-chart", action="store_true", help="反馈单不插入图表")
     p.add_argument("--pdf", action="store_true", help="同时用 LibreOffice 转换为 PDF")
+    p.add_argument(
+        "--previous", metavar="FILE", help="上年度考核工作簿，用于同比异动预警（预警列于通报附件，不影响得分）"
+    )
     p.set_defaults(func=run_report)
 
     p = sub.add_parser("yearbook", help="汇总多个年度的工作簿，生成年鉴表格（Word 和 Excel）")
@@ -68,7 +71,8 @@ def run_report(args: argparse.Namespace) -> int:
     out = Path(args.output)
     bulletin_template = args.template or template_from_settings(results, args.workbook, "bulletin")
     letter_template = args.letter_template or template_from_settings(results, args.workbook, "letter")
-    written = [render_bulletin(results, out, template=bulletin_template)]
+    anomalies = _anomalies(results, args.workbook, getattr(args, "previous", None))
+    written = [render_bulletin(results, out, template=bulletin_template, anomalies=anomalies)]
     print(f"通报已写入：{written[0]}")
     if args.letters or args.merged or args.letter_template:
         run = render_letters(
@@ -91,6 +95,18 @@ def run_report(args: argparse.Namespace) -> int:
         pdfs = to_pdf(written, out / "PDF")
         print(f"PDF 已写入：{out / 'PDF'}（{len(pdfs)} 份）")
     return 0
+
+
+def _anomalies(results: Results, workbook: str | Path, previous: str | None) -> list:
+    """数据异动预警 for the bulletin's last attachment; problems around them go to stderr."""
+    from .anomaly_report import workbook_anomalies
+
+    anomalies, problems = workbook_anomalies(results.scheme, results.data, Path(workbook), previous)
+    for p in problems:
+        print(f"警告  {p}", file=sys.stderr)
+    if anomalies:
+        print(f"数据异动预警 {len(anomalies)} 条，列于通报最后一个附件（不影响得分）", file=sys.stderr)
+    return anomalies
 
 
 def run_yearbook(args: argparse.Namespace) -> int:

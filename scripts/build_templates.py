@@ -569,6 +569,12 @@ def build_bulletin(path: Path) -> None:
         parse_xml(f'<w:ind {nsdecls("w")} w:leftChars="500" w:left="1600" w:firstLineChars="0" w:firstLine="0"/>')
     )
     p(doc, "{%p endfor %}", "公文附件说明")
+    p(doc, "{%p if anomalies %}", "公文附件说明")
+    para = p(doc, "{{ categories|length + 1 }}．{{ anomaly_title }}", "公文附件说明")
+    para._p.get_or_add_pPr().append(
+        parse_xml(f'<w:ind {nsdecls("w")} w:leftChars="500" w:left="1600" w:firstLineChars="0" w:firstLine="0"/>')
+    )
+    p(doc, "{%p endif %}", "公文附件说明")
     signature_block(doc)
 
     # Attachments: each category's ranking table on a new page.
@@ -599,6 +605,32 @@ def build_bulletin(path: Path) -> None:
     )
     p(doc, "注：{{ c.table_note }}", "公文表注")
     p(doc, "{%p endfor %}", "公文正文")
+
+    # The last attachment, only when there are any: 数据异动预警 (they never change a score).
+    p(doc, "{%p if anomalies %}", "公文正文")
+    p(doc, "附件{{ categories|length + 1 }}", "公文附件标识", page_break_before=True)
+    p(doc, "", "Normal")
+    p(doc, "{{ anomaly_title }}", "公文标题")
+    p(doc, "", "Normal")
+    table(
+        doc,
+        [26, 26, 18, 12, 56, 18],
+        [
+            ["单位", "指标", "类型", "数值", "情况", "单元格"],
+            ["{%tr for a in anomalies %}", "", "", "", "", ""],
+            [
+                "<left>{{ a.unit_name }}",
+                "<left>{{ a.indicator_name }}",
+                "{{ a.kind }}",
+                "{{ a.value|num }}",
+                "<left>{{ a.comparison }}",
+                "{{ a.cell }}",
+            ],
+            ["{%tr endfor %}", "", "", "", "", ""],
+        ],
+    )
+    p(doc, "注：数据异动预警仅提示核实数据，不影响考核得分。", "公文表注")
+    p(doc, "{%p endif %}", "公文正文")
     doc.save(path)
 
 

@@ -105,3 +105,43 @@ def test_score_previous_missing_file_is_one_clear_message(books: Path, capsys) -
     assert cli.main(args) == 1
     err = capsys.readouterr().err
     assert "无此文件.xlsx" in err and "Traceback" not in err
+
+
+def _bulletin_text(folder: Path) -> tuple[list[str], list[list[str]]]:
+    import docx
+
+    (path,) = folder.glob("*通报.docx")
+    doc = docx.Document(str(path))
+    tables = [[c.text for c in row.cells] for t in doc.tables for row in t.rows]
+    return [p.text for p in doc.paragraphs], tables
+
+
+def test_bulletin_appendix_lists_the_anomalies(books: Path, capsys) -> None:
+    out = books / "通报"
+    args = [
+        "report",
+        str(books / "demo_city_2025.xlsx"),
+        "-o",
+        str(out),
+        "--previous",
+        str(books / "demo_city_2024.xlsx"),
+    ]
+    assert cli.main(args) == 0
+    paragraphs, rows = _bulletin_text(out)
+    # three categories, so the anomalies are 附件4: listed under 附件, on their own page, and in 有关说明
+    assert "4．数据异动预警" in paragraphs
+    assert paragraphs.count("附件4") == 1 and paragraphs[paragraphs.index("附件4") + 2] == "数据异动预警"
+    assert "数据核查发现异动4条（缺失1条、同比异动3条），详见附件4。预警仅提示核实数据，不影响考核得分。" in paragraphs
+    assert ["单位", "指标", "类型", "数值", "情况", "单元格"] in rows
+    assert ["市产投集团", "群众满意度", "缺失", "—", "未填报，该指标计 0 分", "数据!M28"] in rows
+    assert ["东川县", "重点项目投资完成率", "同比异动", "89.7", JUMP_X05[6], "数据!G6"] in rows
+    assert "数据异动预警 4 条" in capsys.readouterr().err
+
+
+def test_bulletin_without_anomalies_has_no_appendix(tmp_path: Path) -> None:
+    # demo_city_2023 has no anomalies of its own (test_anomalies_demos.py)
+    assert cli.main(["report", str(WB / "demo_city_2023.xlsx"), "-o", str(tmp_path)]) == 0
+    paragraphs, rows = _bulletin_text(tmp_path)
+    assert not any("数据异动预警" in p for p in paragraphs)
+    assert "附件3" in paragraphs and "附件4" not in paragraphs
+    assert ["单位", "指标", "类型", "数值", "情况", "单元格"] not in rows

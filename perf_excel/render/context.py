@@ -8,14 +8,17 @@ variable a built-in template uses is listed in :data:`CONTEXT_KEYS`, so that
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ..assess import DROPPED, MISSING, NOT_FOR_CATEGORY, Results
 from ..numbers import fmt2, fmt_num
 from .env import cn_date
+
+if TYPE_CHECKING:
+    from ..anomalies import Anomaly
 
 __all__ = [
     "CONTEXT_KEYS",
@@ -31,7 +34,8 @@ _COMMON = ("title", "year", "issuer", "doc_number", "date", "recipients", "doc_t
 #: Top-level variables each kind of template gets.
 CONTEXT_KEYS: dict[str, tuple[str, ...]] = {
     "bulletin": _COMMON
-    + ("n_units", "average", "grades", "excellent_rule", "categories", "excellent", "vetoed", "notes", "dimensions"),
+    + ("n_units", "average", "grades", "excellent_rule", "categories", "excellent", "vetoed", "notes", "dimensions")
+    + ("anomalies", "anomaly_title"),
     "letter": _COMMON + ("unit", "dimensions", "indicators", "adjustment_lines", "weakest", "chart", "chart_note"),
     "yearbook": _COMMON + ("years", "intro", "tables"),
 }
@@ -91,8 +95,8 @@ def _excellent_rule(results: Results) -> str:
     return "".join(parts) + "。"
 
 
-def bulletin_context(results: Results) -> dict[str, Any]:
-    """The context of the bulletin (通报)."""
+def bulletin_context(results: Results, anomalies: Sequence[Anomaly] | None = None) -> dict[str, Any]:
+    """The context of the bulletin (通报); ``anomalies`` (数据异动预警) become its last attachment."""
     s = results.scheme.settings
     t = results.table
     grade_names = [g for g, _ in s.grades]
@@ -170,7 +174,40 @@ def bulletin_context(results: Results) -> dict[str, Any]:
             )
     ctx["vetoed"] = vetoed
     ctx["notes"] = _notes(results)
+    ctx["anomaly_title"] = ANOMALY_TITLE
+    ctx["anomalies"] = [_anomaly_row(a) for a in anomalies or ()]
+    if ctx["anomalies"]:
+        kinds = {}
+        for a in ctx["anomalies"]:
+            kinds[a["kind"]] = kinds.get(a["kind"], 0) + 1
+        counts = "、".join(f"{k}{n}条" for k, n in kinds.items())
+        ctx["notes"].append(
+            {
+                "heading": "关于数据异动预警",
+                "lines": [
+                    f"数据核查发现异动{len(ctx['anomalies'])}条（{counts}），详见附件{len(categories) + 1}。"
+                    "预警仅提示核实数据，不影响考核得分。"
+                ],
+            }
+        )
     return ctx
+
+
+#: Title of the bulletin's last attachment (附件：数据异动预警).
+ANOMALY_TITLE = "数据异动预警"
+
+
+def _anomaly_row(a: Anomaly) -> dict[str, Any]:
+    return {
+        "unit": a.unit,
+        "unit_name": a.unit_name,
+        "indicator": a.indicator,
+        "indicator_name": a.indicator_name,
+        "kind": a.kind,
+        "value": None if a.value is None else float(a.value),
+        "comparison": a.comparison,
+        "cell": f"{a.sheet}!{a.cell}" if a.sheet and a.cell else a.sheet,
+    }
 
 
 def _notes(results: Results) -> list[dict[str, Any]]:

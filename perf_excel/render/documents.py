@@ -6,7 +6,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..assess import Results
 from ..errors import OutputError
@@ -14,6 +14,9 @@ from .chart import ChartMaker
 from .context import LetterContexts, bulletin_context
 from .engine import PreparedTemplate, image_factory_for, load_template, render_docx, write_bytes
 from .env import make_env
+
+if TYPE_CHECKING:
+    from ..anomalies import Anomaly
 
 __all__ = [
     "LetterRun",
@@ -47,14 +50,22 @@ def letter_filename(results: Results, unit: str) -> str:
     return safe_filename(f"{unit}_{name}_反馈单") + ".docx"
 
 
-def render_bulletin(results: Results, out: str | Path, template: str | Path | None = None) -> Path:
-    """Write the bulletin (通报) .docx to ``out`` (a file or a folder) and return its path."""
+def render_bulletin(
+    results: Results,
+    out: str | Path,
+    template: str | Path | None = None,
+    anomalies: Sequence[Anomaly] | None = None,
+) -> Path:
+    """Write the bulletin (通报) .docx to ``out`` (a file or a folder) and return its path.
+
+    ``anomalies`` (数据异动预警), when there are any, are listed in the last attachment.
+    """
     name, data = load_template(template, "bulletin.docx")
     out = Path(out)
     if out.is_dir() or not out.suffix:
         title = results.scheme.settings.title or "绩效考核"
         out = out / (safe_filename(f"{title}结果通报") + ".docx")
-    render_docx(name, data, bulletin_context(results), out, make_env())
+    render_docx(name, data, bulletin_context(results, anomalies), out, make_env())
     return out
 
 
