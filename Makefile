@@ -42,5 +42,9 @@ templates: $(STAMP)
 golden: $(STAMP)
 	$(BIN)/python scripts/refresh_golden.py
 
+# The six benchmarks of issue 9 side by side (a few minutes); figures into docs/BENCHMARKS.md.
+bench: $(STAMP)
+	$(BIN)/python scripts/run_benchmarks.py --write-doc docs/BENCHMARKS.md
+
 clean:
 	rm -rf out .pytest_cache

@@ -1,0 +1,65 @@
+"""Benchmark 4: ``perf-excel batch`` with ``--jobs 1`` versus ``--jobs 2``.
+
+    python scripts/bench_batch.py [--workbooks 20] [--units 30] [--indicators 30] [--results-only] [--json]
+
+``--workbooks`` copies of a ``bench_workbooks.py`` case (each with its own seed, so no two are alike) in
+one folder; each run converts all of them from scratch (``--force``, a fresh output folder) to the
+results workbook, the bulletin and one feedback letter per unit with its chart — what an analyst's
+nightly run does. The wall time of the whole command is measured, start-up included. Goal: ≥ 1.8×.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+from pathlib import Path
+
+from bench_util import emit, perf_excel, run_child
+from bench_workbooks import make_bench_case, write_input_workbook
+
+
+def make_folder(folder: Path, n: int, units: int, indicators: int) -> Path:
+    src = folder / f"batch_in_{n}x{units}x{indicators}"
+    if len(list(src.glob("*.xlsx"))) != n:
+        shutil.rmtree(src, ignore_errors=True)
+        for k in range(n):
+            write_input_workbook(make_bench_case(units, indicators, seed=100 + k), src / f"考核_{k + 1:02d}.xlsx")
+    return src
+
+
+def main(argv: list[str] | None = None) -> dict:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--workbooks", type=int, default=20)
+    ap.add_argument("--units", type=int, default=30)
+    ap.add_argument("--indicators", type=int, default=30)
+    ap.add_argument("--results-only", action="store_true", help="only the results workbooks, no documents")
+    ap.add_argument("--dir", default="out/bench")
+    ap.add_argument("--json", action="store_true")
+    args = ap.parse_args(argv)
+    folder = Path(args.dir)
+    src = make_folder(folder, args.workbooks, args.units, args.indicators)
+    extra = ["--results-only"] if args.results_only else []
+    runs = {}
+    for jobs in (1, 2):
+        out = folder / f"batch_out_j{jobs}"
+        shutil.rmtree(out, ignore_errors=True)
+        cmd = [*perf_excel(), "batch", str(src), "-o", str(out), "--jobs", str(jobs), "--force", "-q", *extra]
+        runs[jobs] = run_child(cmd).check(f"perf-excel batch --jobs {jobs}")
+    speedup = runs[1].wall / runs[2].wall
+    return {
+        "workbooks": args.workbooks,
+        "units_each": args.units,
+        "indicators_each": args.indicators,
+        "documents": not args.results_only,
+        "jobs1_wall_s": round(runs[1].wall, 2),
+        "jobs2_wall_s": round(runs[2].wall, 2),
+        "jobs1_cpu_s": round(runs[1].cpu, 2),
+        "jobs2_cpu_s": round(runs[2].cpu, 2),
+        "speedup": round(speedup, 2),
+        "goal_1.8x": speedup >= 1.8,
+    }
+
+
+if __name__ == "__main__":
+    emit(main(), "--json" in sys.argv[1:])

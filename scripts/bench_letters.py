@@ -1,0 +1,119 @@
+"""Benchmark 3: feedback letters — our prepared template versus a new DocxTemplate per letter.
+
+    python scripts/bench_letters.py [--letters 1000] [--indicators 40] [--naive-sample 100] [--json]
+
+The same built-in letter template (templates/letter.docx), the same results (``--letters`` units of
+the ``bench_workbooks.py`` case, assessed), in one process:
+
+* ours: ``render_letters`` — the template opened and compiled once, each letter only rendered and zipped;
+* naive: ``render_letters_naive`` — what docxtpl's users write, a new ``DocxTemplate`` per letter
+  (re-open, re-patch, re-compile). It is run on the first ``--naive-sample`` units and its per-letter
+  time scaled to ``--letters`` (stated in the figures) so that ``make bench`` stays short;
+* the canonical XML of every part of a sample of letters is compared between the two.
+
+Charts (a matplotlib PNG per letter) are off in the main comparison: they cost the same in both ways
+and are not template work. ``--chart-sample`` letters are also timed with charts, both ways.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+import time
+from pathlib import Path
+
+from bench_util import emit
+from bench_workbooks import make_bench_case, write_input_workbook
+
+
+def letter_results(n_units: int, n_indicators: int, folder: Path):
+    from perf_excel.assess import assess
+    from perf_excel.workbook import read_workbook
+
+    path = folder / f"case_{n_units}x{n_indicators}.xlsx"
+    if not path.exists():
+        write_input_workbook(make_bench_case(n_units, n_indicators), path)
+    scheme, dataset, _ = read_workbook(path)
+    return assess(scheme, dataset)
+
+
+def timed(fn) -> float:
+    t0 = time.perf_counter()
+    fn()
+    return time.perf_counter() - t0
+
+
+def main(argv: list[str] | None = None) -> dict:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--letters", type=int, default=1000)
+    ap.add_argument("--indicators", type=int, default=40)
+    ap.add_argument("--naive-sample", type=int, default=100, help="letters rendered the naive way (then scaled)")
+    ap.add_argument("--chart-sample", type=int, default=20, help="letters timed with charts, both ways (0: skip)")
+    ap.add_argument("--check-sample", type=int, default=5, help="letters whose XML is compared part by part")
+    ap.add_argument("--dir", default="out/bench")
+    ap.add_argument("--json", action="store_true")
+    args = ap.parse_args(argv)
+
+    from perf_excel.render import render_letters, render_letters_naive
+    from perf_excel.render.canon import canonical_parts, diff_parts
+
+    folder = Path(args.dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    results = letter_results(args.letters, args.indicators, folder)
+    units = list(results.units)
+    sample = units[: min(args.naive_sample, len(units))]
+    fast_dir, slow_dir = folder / "letters_ours", folder / "letters_naive"
+    for d in (fast_dir, slow_dir):
+        shutil.rmtree(d, ignore_errors=True)
+
+    # Warm both paths (imports, template cache, matplotlib and its fonts) on one letter, untimed.
+    render_letters(results, folder / "letters_warm", units=units[:1], charts=bool(args.chart_sample))
+    render_letters_naive(results, folder / "letters_warm", units=units[:1], charts=bool(args.chart_sample))
+
+    fast_runs: list = []
+    ours = timed(lambda: fast_runs.append(render_letters(results, fast_dir, charts=False)))
+    naive_sample = timed(lambda: render_letters_naive(results, slow_dir, units=sample, charts=False))
+    naive_per_letter = naive_sample / len(sample)
+    ours_per_letter = ours / len(units)
+
+    checked = differing = 0
+    step = max(1, len(sample) // max(1, args.check_sample))
+    for path in fast_runs[0].files[: len(sample) : step][: args.check_sample]:
+        checked += 1
+        if diff_parts(canonical_parts(slow_dir / path.name), canonical_parts(path)):
+            differing += 1
+
+    figures: dict = {
+        "letters": len(units),
+        "indicators": args.indicators,
+        "ours_total_s": round(ours, 2),
+        "ours_letters_per_s": round(len(units) / ours, 1),
+        "naive_sample_letters": len(sample),
+        "naive_sample_s": round(naive_sample, 2),
+        f"naive_total_s_scaled_to_{len(units)}": round(naive_per_letter * len(units), 1),
+        "naive_letters_per_s": round(1 / naive_per_letter, 1),
+        "speedup": round(naive_per_letter / ours_per_letter, 1),
+        "letters_xml_compared": checked,
+        "letters_xml_differing": differing,
+        "goal_10x": naive_per_letter / ours_per_letter >= 10,
+    }
+    if args.chart_sample:
+        few = units[: args.chart_sample]
+        with_chart = timed(lambda: render_letters(results, folder / "letters_chart_ours", units=few))
+        naive_chart = timed(lambda: render_letters_naive(results, folder / "letters_chart_naive", units=few))
+        figures.update(
+            {
+                "with_charts_sample": len(few),
+                "with_charts_ours_ms_per_letter": round(with_chart / len(few) * 1000, 1),
+                "with_charts_naive_ms_per_letter": round(naive_chart / len(few) * 1000, 1),
+                "with_charts_speedup": round(naive_chart / with_chart, 1),
+            }
+        )
+    if differing:
+        print(f"WARNING: {differing} of {checked} letters differ between ours and naive docxtpl", file=sys.stderr)
+    return figures
+
+
+if __name__ == "__main__":
+    emit(main(), "--json" in sys.argv[1:])
