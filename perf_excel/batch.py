@@ -26,6 +26,7 @@ How the parts fit together, and why:
 from __future__ import annotations
 
 import concurrent.futures as cf
+import errno
 import fnmatch
 import hashlib
 import io
@@ -458,6 +459,7 @@ def _assign_output_dirs(rels: Sequence[str]) -> list[str]:
 
 
 _LOCK_OFFSET = 1 << 20
+_LOCK_HELD = {errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK, getattr(errno, "EDEADLOCK", errno.EDEADLK)}
 
 
 class _OutLock:
@@ -481,7 +483,11 @@ class _OutLock:
                 import fcntl
 
                 fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
+        except OSError as exc:
+            if exc.errno not in _LOCK_HELD:
+                # A file system without locks (some network shares): run unprotected rather than never.
+                fh.close()
+                return
             try:
                 fh.seek(0)
                 holder = fh.read(500).strip() or "未知进程"

@@ -480,6 +480,21 @@ def test_second_batch_on_same_out_dir_is_refused(tmp_path: Path, capsys) -> None
     assert run_batch(src, out, jobs=1, documents=False).exit_code == 0
 
 
+@pytest.mark.skipif(os.name == "nt", reason="fcntl is POSIX")
+def test_file_system_without_locks_still_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import errno
+    import fcntl
+
+    def no_locks(fd, op):
+        raise OSError(errno.ENOLCK, "No locks available")
+
+    monkeypatch.setattr(fcntl, "flock", no_locks)
+    src = tmp_path / "in"
+    src.mkdir()
+    shutil.copy(DEMO, src / "a.xlsx")
+    assert run_batch(src, tmp_path / "out", jobs=1, documents=False).exit_code == 0
+
+
 # --------------------------------------------------------------------------- crashes and hangs
 
 
