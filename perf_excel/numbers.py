@@ -74,7 +74,9 @@ def parse_number(value: object) -> float | None:
 
 def round_half_up(value: float, digits: int = 2) -> float:
     """Round half up (away from zero at .5), immune to binary noise such as 89.99499999."""
-    if not math.isfinite(value):
+    if not math.isfinite(value) or abs(value) >= 1e15:
+        # Beyond 1e15 a float has no second decimal to round, and Decimal.quantize
+        # would overflow its 28 digits (a value of 1e300 typed into 数据; issue 10).
         return value
     # repr() gives the shortest decimal that round-trips; rounding it to 10 places
     # first removes noise from sums like 0.1 + 0.2 before the half-up step.
