@@ -157,18 +157,20 @@ class Results:
     def explain(self, unit: str, code: str) -> str:
         """The one-line Chinese explanation of ``unit``'s score on indicator ``code``."""
         ind = self._indicators[code]
-        status = int(self.status.at[unit, code])
+        rows, status_cols, status_values, score_cols, score_values = self._positions()
+        pos = rows[unit]
+        status = int(status_values[pos, status_cols[code]])
         if status == NOT_FOR_CATEGORY:
             return "不适用于本类别"
         if status == DROPPED:
             return "不适用，不计分（按适用指标分值折算）"
         if status == MISSING:
             return "未填报，计 0 分"
-        x = float(self._actual(ind)[self.table.index.get_loc(unit)])
+        x = float(self._actual(ind)[pos])
         ctx = self._context(ind, unit)
-        raw = float(self._raw_scores(ind)[self.table.index.get_loc(unit)])
+        raw = float(self._raw_scores(ind)[pos])
         text = methods.explain(ind, x, raw, ctx)
-        final = float(self.scores.at[unit, code])
+        final = float(score_values[pos, score_cols[code]])
         coef = self._indicator_coefficients().get((unit, code))
         if coef is not None:
             text += f"；×修正系数 {fmt_num(coef)} = {fmt2(final)}"
@@ -243,8 +245,25 @@ class Results:
         return records
 
     # -- helpers for explanations ----------------------------------------------
+    def _positions(self) -> tuple[dict, dict, np.ndarray, dict, np.ndarray]:
+        # explain() runs once per unit and indicator (letters, 计分明细): pandas' .at and
+        # get_loc cost ~10 µs a call, so look positions up in dicts and read plain arrays.
+        key = "positions"
+        if key not in self._cache:
+            self._cache[key] = (
+                {u: i for i, u in enumerate(self.table.index)},
+                {c: j for j, c in enumerate(self.status.columns)},
+                self.status.to_numpy(),
+                {c: j for j, c in enumerate(self.scores.columns)},
+                self.scores.to_numpy(dtype=float),
+            )
+        return self._cache[key]
+
     def _actual(self, ind: Indicator) -> np.ndarray:
-        return self.data.values[ind.code].to_numpy(dtype=float)
+        key = ("actual", ind.code)
+        if key not in self._cache:
+            self._cache[key] = self.data.values[ind.code].to_numpy(dtype=float)
+        return self._cache[key]
 
     def _raw_scores(self, ind: Indicator) -> np.ndarray:
         key = ("raw", ind.code)
