@@ -59,8 +59,13 @@ def template_from_settings(results: Results, workbook: str | Path, kind: str) ->
     for key in TEMPLATE_SETTINGS[kind]:
         value = str(extra.get(key) or "").strip()
         if value:
-            path = Path(value)
-            return path if path.is_absolute() else Path(workbook).resolve().parent / path
+            # Only a template beside the workbook (or below its folder): a 设置 cell must not
+            # make us read /etc/passwd or ../../其他单位/x.docx (safety.confine, issue 10).
+            from .safety import confine
+
+            cell = results.scheme.settings.cells.get(key, "")
+            where = f"{Path(workbook).name} 设置!{cell}" if cell else f"{Path(workbook).name} 设置"
+            return confine(value, Path(workbook).resolve().parent, key, where)
     return None
 
 

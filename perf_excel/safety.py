@@ -24,6 +24,7 @@ inside the folder it is allowed to come from.
 from __future__ import annotations
 
 import html
+import io
 import re
 import struct
 import zipfile
@@ -40,6 +41,7 @@ __all__ = [
     "MAX_TOTAL_BYTES",
     "PackageReport",
     "check_package",
+    "check_template",
     "confine",
     "package_problem",
 ]
@@ -140,16 +142,23 @@ def _inflate(fh, info: zipfile.ZipInfo, cap: int, name: str):
             break
 
 
-def check_package(path: str | Path, display: str | None = None) -> PackageReport:
+def check_package(source: str | Path | bytes, display: str | None = None, allow_external: bool = True) -> PackageReport:
     """Refuse (:class:`InputError`) a package that breaks a limit; return what was seen.
 
-    ``display`` is the name used in messages (the file name by default).
+    ``source`` is a path or the package's bytes; ``display`` is the name used in messages
+    (the file name by default). With ``allow_external=False`` (templates) a relationship to
+    a file outside the package, other than a hyperlink, is refused too.
     """
-    path = Path(path)
-    name = display or path.name
+    if isinstance(source, (bytes, bytearray)):
+        name = display or "文件"
+        opener = lambda: io.BytesIO(source)  # noqa: E731
+    else:
+        path = Path(source)
+        name = display or path.name
+        opener = lambda: path.open("rb")  # noqa: E731
     report = PackageReport()
     try:
-        with zipfile.ZipFile(path) as zf, path.open("rb") as fh:
+        with opener() as fh, zipfile.ZipFile(fh) as zf:
             infos = zf.infolist()
             report.members = len(infos)
             if len(infos) > MAX_MEMBERS:
@@ -170,6 +179,8 @@ def check_package(path: str | Path, display: str | None = None) -> PackageReport
             if report.total_bytes > MAX_TOTAL_BYTES:
                 raise _refuse(name, f"解压后超过 {_mb(MAX_TOTAL_BYTES)}，可能是“压缩炸弹”，已拒绝读取")
             _check_areas(zf, fh, name, report, keep)
+            if not allow_external:
+                _check_external(name, keep)
     except zipfile.BadZipFile:
         raise _refuse(name, "文件已损坏（压缩包不完整），请重新保存或从备份恢复") from None
     except OSError as exc:
@@ -192,7 +203,7 @@ def _check_member(fh, info: zipfile.ZipInfo, name: str, report: PackageReport, k
     cap = min(MAX_MEMBER_BYTES, MAX_TOTAL_BYTES - report.total_bytes)
     lower = member.lower()
     is_xml = lower.endswith((".xml", ".rels", ".vml"))
-    small = lower.endswith(".rels") or lower.endswith("workbook.xml")
+    small = lower.endswith((".rels", "workbook.xml"))
     size = 0
     crc = 0
     tail = b""
@@ -239,6 +250,32 @@ def _check_member(fh, info: zipfile.ZipInfo, name: str, report: PackageReport, k
     report.total_bytes += size
     if is_xml and cols:
         report.extents[member] = (rows, cols)
+
+
+#: Relationship types that may point outside the package: a hyperlink is only a link.
+_EXTERNAL_OK = ("/hyperlink",)
+
+
+def _check_external(name: str, keep: dict[str, bytes]) -> None:
+    """Refuse relationships to outside files (a picture, a sub-document, an attached template):
+    LibreOffice would fetch them while converting to PDF, and they leak where we run."""
+    for part, xml in keep.items():
+        if not part.lower().endswith(".rels"):
+            continue
+        for rel in re.findall(rb"<(?:\w+:)?Relationship\b[^>]*>", xml):
+            if not re.search(rb'\sTargetMode="External"', rel):
+                continue
+            rtype = re.search(rb'\sType="([^"]*)"', rel)
+            target = re.search(rb'\sTarget="([^"]*)"', rel)
+            kind = rtype.group(1).decode("utf-8", "replace") if rtype else ""
+            if kind.endswith(_EXTERNAL_OK):
+                continue
+            where = html.unescape(target.group(1).decode("utf-8", "replace")) if target else ""
+            raise _refuse(
+                name,
+                f"{part} 引用了文件外部的内容（{kind.rsplit('/', 1)[-1] or '未知类型'} → “{where[:200]}”），"
+                "出于安全考虑不予处理；请在 Office 中删除该链接（或嵌入该内容）后另存",
+            )
 
 
 def _sheet_parts(keep: dict[str, bytes]) -> dict[str, str]:
@@ -336,9 +373,19 @@ def confine(path: str | Path, base: str | Path, what: str, where: str = "") -> P
 
 
 def package_problem(path: str | Path, display: str | None = None) -> str | None:
-    """Why the package at ``path`` must not be parsed, in one Chinese sentence; None if it may be."""
+    """Why the workbook at ``path`` must not be parsed, in one Chinese sentence; None if it may be."""
     try:
         check_package(path, display)
     except InputError as exc:
         return exc.message
     return None
+
+
+def check_template(name: str, data: bytes) -> None:
+    """Refuse a Word template that breaks a package limit or links to outside files (:class:`TemplateError`)."""
+    from .errors import TemplateError
+
+    try:
+        check_package(data, name, allow_external=False)
+    except InputError as exc:
+        raise TemplateError(exc.message) from None

@@ -80,6 +80,10 @@ def load_template(template: str | Path | None, default: str) -> tuple[str, bytes
     data = path.read_bytes()
     if not data.startswith(b"PK") or not zipfile.is_zipfile(io.BytesIO(data)):
         raise TemplateError(f"{path.name}：不是有效的 Word 文档（.docx），请在 Word 中另存为 .docx 后重试")
+    if template:  # a user's template: zip bomb, DOCTYPE and external-target checks (safety.py, issue 10)
+        from ..safety import check_template
+
+        check_template(path.name, data)
     return path.name, data
 
 
