@@ -389,3 +389,46 @@ def check_template(name: str, data: bytes) -> None:
         check_package(data, name, allow_external=False)
     except InputError as exc:
         raise TemplateError(exc.message) from None
+
+
+# --- text written into output workbooks ------------------------------------------------------
+
+#: Characters XML 1.0 cannot carry (openpyxl refuses them mid-save).
+_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+#: Text starting with one of these would be a formula (or a DDE payload) if typed into Excel.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def xml_text(value: object) -> object:
+    """``value`` with the characters XML cannot carry removed, if it is text (anything else unchanged)."""
+    if isinstance(value, str) and _XML_ILLEGAL.search(value):
+        return _XML_ILLEGAL.sub("", value)
+    return value
+
+
+def clean_texts(value: object) -> object:
+    """A copy of ``value`` (dicts, lists and tuples walked) with every text made XML-safe."""
+    if isinstance(value, str):
+        return xml_text(value)
+    if isinstance(value, dict):
+        return {k: clean_texts(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(clean_texts(v) for v in value)
+    return value
+
+
+def cells_as_text(workbook) -> int:
+    """Make every formula cell of an openpyxl ``workbook`` a text cell; returns how many.
+
+    For workbooks whose every value comes from input data (the yearbook): openpyxl turns a
+    string starting with ``=`` into a formula, and a unit called ``=HYPERLINK(...)`` must
+    stay a name. Workbooks with formulas of our own must not be passed here.
+    """
+    changed = 0
+    for ws in workbook.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                if cell.data_type == "f":
+                    cell.data_type = "s"
+                    changed += 1
+    return changed

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -146,6 +147,9 @@ def _cell_number(value: object) -> float | None:
 
 def safe_cell(ws: Worksheet, value: object, font: Font | None = None) -> WriteOnlyCell:
     """A write-only cell; text is always text, even when it starts with ``=``."""
+    if isinstance(value, str):
+        # Control characters XML cannot carry would make openpyxl raise mid-save (issue 10 fuzz).
+        value = ILLEGAL_CHARACTERS_RE.sub("", value)
     cell = WriteOnlyCell(ws, value=value)
     if isinstance(value, str) and value.startswith(_FORMULA_START):
         cell.data_type = "s"

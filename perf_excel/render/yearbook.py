@@ -179,6 +179,9 @@ def write_yearbook_xlsx(ctx: dict[str, Any], path: str | Path) -> Path:
     from openpyxl.styles import Alignment, Border, Font, Side
     from openpyxl.utils import get_column_letter
 
+    from ..safety import cells_as_text, clean_texts
+
+    ctx = clean_texts(ctx)  # no control characters in names (issue 10)
     thick, thin = Side(style="medium"), Side(style="thin")
     wb = Workbook()
     wb.remove(wb.active)
@@ -221,6 +224,7 @@ def write_yearbook_xlsx(ctx: dict[str, Any], path: str | Path) -> Path:
             ws.column_dimensions[get_column_letter(c)].width = 12
         ws.freeze_panes = "B4"
         ws.print_title_rows = "3:3"
+    cells_as_text(wb)  # a unit called "=HYPERLINK(...)" stays text, never a formula (issue 10)
     buf = io.BytesIO()
     wb.save(buf)
     return write_bytes(Path(path), buf.getvalue())
