@@ -27,7 +27,7 @@ WARNING = "警告"
 
 def quote(value: object) -> str:
     """Quote a user's value the Chinese way: “value”."""
-    if isinstance(value, float) and value.is_integer():
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:  # 1e308 stays short
         value = int(value)
     return f"“{value}”"
 

@@ -28,6 +28,9 @@ _FULL_WIDTH = str.maketrans(
     "０１２３４５６７８９．，－＋％　",
     "0123456789.,-+% ",
 )
+#: Larger magnitudes are not numbers of an assessment (beyond 2**53 floats lose whole units) and
+#: sums of them overflow to inf (分值 1e308 gave a total of inf; issue 10 fuzz).
+MAX_NUMBER = 1e15
 _THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
 _PLAIN = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
 
@@ -51,7 +54,7 @@ def parse_number(value: object) -> float | None:
         return None
     if isinstance(value, (int, float, np.integer, np.floating)):
         number = float(value)
-        return number if math.isfinite(number) else None
+        return number if math.isfinite(number) and abs(number) < MAX_NUMBER else None
     if not isinstance(value, str):
         return None
     text = value.translate(_FULL_WIDTH).strip().replace(" ", "")
@@ -67,7 +70,7 @@ def parse_number(value: object) -> float | None:
     if not _PLAIN.match(text):
         return None
     number = float(text)
-    if not math.isfinite(number):
+    if not math.isfinite(number) or abs(number) >= MAX_NUMBER:
         return None
     return number / 100 if percent else number
 
