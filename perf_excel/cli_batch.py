@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from pathlib import Path
 from typing import Any, TextIO
 
 from .batch import DEFAULT_TIMEOUT, FAILED, OK, SUMMARY_JSON, SUMMARY_XLSX, UNCHANGED, FileRecord, run_batch
@@ -99,7 +100,7 @@ def run(args: argparse.Namespace) -> int:
             parts.append(f"未变化跳过 {summary.count(UNCHANGED)}")
         if summary.ignored:
             parts.append(f"忽略 {len(summary.ignored)} 个非工作簿/锁定文件")
-        print(f"完成：{'，'.join(parts)}；用时 {summary.seconds:.1f} 秒。汇总：{summary.out_dir}/{SUMMARY_XLSX}")
+        print(f"完成：{'，'.join(parts)}；用时 {summary.seconds:.1f} 秒。汇总：{Path(summary.out_dir) / SUMMARY_XLSX}")
     return summary.exit_code
 
 
