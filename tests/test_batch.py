@@ -33,7 +33,7 @@ from perf_excel.batch import (
     safe_relpath,
 )
 from perf_excel.cli import main
-from perf_excel.errors import OutputError
+from perf_excel.errors import OutputError, TemplateError
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "workbooks" / "demo_city_2025.xlsx"
@@ -493,6 +493,26 @@ def test_file_system_without_locks_still_runs(tmp_path: Path, monkeypatch: pytes
     src.mkdir()
     shutil.copy(DEMO, src / "a.xlsx")
     assert run_batch(src, tmp_path / "out", jobs=1, documents=False).exit_code == 0
+
+
+@pytest.mark.parametrize(
+    "exc, kind, words",
+    [
+        (TemplateError("letter.docx：数据中没有 “grade_label”"), "template", "模板错误：letter.docx"),
+        (OutputError("磁盘已满"), "output", "磁盘已满"),
+        (ZeroDivisionError("division by zero"), "internal", "程序内部错误（ZeroDivisionError"),
+    ],
+)
+def test_document_errors_are_one_failed_record(monkeypatch: pytest.MonkeyPatch, exc, kind: str, words: str) -> None:
+    def broken(*args, **kwargs):
+        raise exc
+
+    monkeypatch.setattr(batch, "_render_documents", broken)
+    outcome = convert_workbook("县区/a.xlsx", DEMO.read_bytes(), {"documents": True})
+    record = outcome["record"]
+    assert (record["status"], record["kind"]) == (FAILED, kind)
+    assert record["reason"].startswith("a.xlsx：") and words in record["reason"]
+    assert record["errors"] and outcome["files"] == []
 
 
 # --------------------------------------------------------------------------- crashes and hangs
