@@ -122,4 +122,6 @@ def make_env() -> SandboxedEnvironment:
     """A new sandboxed, autoescaping, strict environment with the project's filters."""
     env = SandboxedEnvironment(autoescape=True, undefined=StrictUndefined)
     env.filters.update(FILTERS)
-    return env
+    from .limits import install_limits  # time, size and memory limits on every render (issue 10)
+
+    return install_limits(env)
