@@ -611,6 +611,30 @@ def _save_manifest(path: Path, entries: dict[str, Any]) -> None:
     _write_atomic(path, json.dumps(payload, ensure_ascii=False, indent=1).encode("utf-8"))
 
 
+class _ManifestSaver:
+    """Saves the manifest at most every ``interval`` seconds, and at the end.
+
+    Saving after every file would rewrite the whole manifest n times (quadratic for a
+    province's ten thousand workbooks); what a kill loses is only re-converted next time.
+    """
+
+    def __init__(self, path: Path, entries: dict[str, Any], interval: float = 2.0) -> None:
+        self.path, self.entries, self.interval = path, entries, interval
+        self.dirty = False
+        self.last = time.monotonic()
+
+    def changed(self) -> None:
+        self.dirty = True
+        if time.monotonic() - self.last >= self.interval:
+            self.save()
+
+    def save(self) -> None:
+        if self.dirty:
+            _save_manifest(self.path, self.entries)
+            self.dirty = False
+        self.last = time.monotonic()
+
+
 def _options_key(options: dict[str, Any]) -> str:
     """Everything besides the workbook that changes the outputs; a change re-converts."""
     documents = bool(options.get("documents", True)) and _renderer() is not None
@@ -958,6 +982,8 @@ def run_batch(
                 continue
             tasks.append(_Task(i, path, rel, out_rel, size, sha))
 
+        saver = _ManifestSaver(manifest_path, manifest)
+
         def on_done(task: _Task, outcome: Outcome) -> None:
             record = records[task.index]
             record.sha256 = task.sha256
@@ -985,7 +1011,7 @@ def run_batch(
                 # A failed conversion keeps the last good outputs on disk, but they are no longer
                 # current: forget the hash so that the next run tries again.
                 old["sha256"] = ""
-            _save_manifest(manifest_path, manifest)
+            saver.changed()
             if progress:
                 progress("file", record)
 
@@ -999,6 +1025,8 @@ def run_batch(
                 _run_local(tasks, min(options["jobs"], len(tasks)), timeout, convert, options, on_done)
         except KeyboardInterrupt:
             summary.interrupted = True
+        finally:
+            saver.save()
         summary.files = [records[i] for i in sorted(records)]
         summary.seconds = time.perf_counter() - t0
         write_summary(summary, out)

@@ -440,10 +440,9 @@ def test_killed_batch_leaves_only_complete_files(tmp_path: Path) -> None:
         "--results-only",
     ]
     proc = subprocess.Popen(cmd, start_new_session=True)
-    manifest = out / ".perf-excel-batch" / "manifest.json"
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and proc.poll() is None:
-        if manifest.exists() and len(json.loads(manifest.read_text(encoding="utf-8"))["entries"]) >= 3:
+        if len(list(out.glob("w*/结果.xlsx"))) >= 3:
             break
         time.sleep(0.02)
     os.killpg(proc.pid, signal.SIGKILL)  # the batch and its workers, mid-run
@@ -455,9 +454,33 @@ def test_killed_batch_leaves_only_complete_files(tmp_path: Path) -> None:
     summary = run_batch(src, out, jobs=2, documents=False)
     assert summary.exit_code == 0
     assert summary.count(OK) + summary.count(UNCHANGED) == 16
-    assert summary.count(UNCHANGED) >= 3  # done before the kill
     assert summary.count(OK) >= 1  # the kill came mid-run
     assert not [p for p in out.rglob("*") if batch._TMP_MARK in p.name]
+
+
+@pytest.mark.skipif(os.name == "nt", reason="killpg is POSIX")
+def test_ctrl_c_stops_at_once_and_the_rerun_resumes(tmp_path: Path) -> None:
+    src = tmp_path / "in"
+    src.mkdir()
+    for i in range(16):
+        shutil.copy(DEMO, src / f"w{i:02}.xlsx")
+    out = tmp_path / "out"
+    cmd = [sys.executable, "-m", "perf_excel.cli", "batch", str(src), "-o", str(out), "--jobs", "2", "--results-only"]
+    proc = subprocess.Popen(cmd, start_new_session=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and proc.poll() is None:
+        if len(list(out.glob("w*/结果.xlsx"))) >= 3:
+            break
+        time.sleep(0.02)
+    os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C sends to the terminal's process group
+    _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err and "已中断" in err
+    data = json.loads((out / SUMMARY_JSON).read_text(encoding="utf-8"))
+    assert data["interrupted"] is True and data["counts"]["not_run"] >= 1
+    done = data["counts"]["ok"]
+    summary = run_batch(src, out, jobs=2, documents=False)
+    assert summary.count(UNCHANGED) == done and summary.count(OK) == 16 - done
 
 
 def test_second_batch_on_same_out_dir_is_refused(tmp_path: Path, capsys) -> None:
