@@ -167,7 +167,12 @@ class _Reporter:
             self.counts[record.status] += 1
         lines = self._lines(record)
         if self._bar is not None:
-            self._bar.update(self._task, advance=1, counts=self._counts_text())
+            if record.status == UNCHANGED:
+                # Skipped files leave the bar: counted as done they would make the ETA far too short.
+                total = self._bar.tasks[0].total or 1
+                self._bar.update(self._task, total=max(0, total - 1), counts=self._counts_text())
+            else:
+                self._bar.update(self._task, advance=1, counts=self._counts_text())
             for line in lines:
                 self._bar.console.print(line, markup=False, highlight=False)
         else:

@@ -659,3 +659,24 @@ def test_pdf_then_without_pdf(tmp_path: Path) -> None:
     assert [f.status for f in second.files] == [OK]
     assert not (out / "a" / "PDF").exists()
     assert len(list((out / "a" / "反馈单").glob("*.docx"))) == 30
+
+
+def test_terminal_progress_bar_prints_failures_above_it() -> None:
+    import io
+
+    from perf_excel.batch import FileRecord
+    from perf_excel.cli_batch import _Reporter
+
+    stream = io.StringIO()
+    stream.isatty = lambda: True  # type: ignore[method-assign]
+    reporter = _Reporter(stream)
+    reporter("start", 3)
+    assert reporter._bar is not None
+    reporter("file", FileRecord("a.xlsx", "a", status=UNCHANGED))
+    reporter("file", FileRecord("b.xlsx", "b", status=OK, units=30, grades={"优秀": 5}))
+    reporter("file", FileRecord("坏.xlsx", "坏", status=FAILED, reason="坏.xlsx：文件已损坏"))
+    assert reporter._bar.tasks[0].total == 2 and reporter._bar.tasks[0].completed == 2
+    reporter.close()
+    text = stream.getvalue()
+    assert "[3/3] 失败  坏.xlsx：文件已损坏" in text
+    assert "成功  b.xlsx" not in text  # successes are counted in the bar, not listed (unless --verbose)
