@@ -195,6 +195,7 @@ def main(argv: list[str] | None = None) -> dict:
         "formulas": args.units * args.indicators,
         "ours_score_e2e_wall_s": round(ours.wall, 2),
         "ours_score_e2e_cpu_s": round(ours.cpu, 2),
+        "ours_score_peak_rss_mib": round(ours.max_rss_mib),
         "assess_in_memory_wall_s": round(assess_wall, 3),
         "assess_in_memory_cpu_s": round(assess_cpu, 3),
         "naive_python_loop_s": round(naive_wall, 2),
@@ -210,6 +211,7 @@ def main(argv: list[str] | None = None) -> dict:
             {
                 "libreoffice_wall_s": round(lo.wall, 2),
                 "libreoffice_cpu_s": round(lo.cpu, 2),
+                "libreoffice_peak_rss_mib": round(lo.max_rss_mib),
                 "e2e_speedup_wall": round(lo.wall / ours.wall, 1),
                 "e2e_speedup_cpu": round(lo.cpu / ours.cpu, 1),
                 "units_compared": len(theirs),
