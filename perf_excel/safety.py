@@ -200,7 +200,8 @@ def _check_member(fh, info: zipfile.ZipInfo, name: str, report: PackageReport, k
             f"压缩包成员 {member} 解压后声明为 {_mb(info.file_size)}（上限 {_mb(MAX_MEMBER_BYTES)}），"
             "可能是“压缩炸弹”，已拒绝读取",
         )
-    cap = min(MAX_MEMBER_BYTES, MAX_TOTAL_BYTES - report.total_bytes)
+    # Never inflate more than declared (+1 byte to notice a lie), nor more than the limits.
+    cap = min(MAX_MEMBER_BYTES, MAX_TOTAL_BYTES - report.total_bytes, info.file_size + 1)
     lower = member.lower()
     is_xml = lower.endswith((".xml", ".rels", ".vml"))
     small = lower.endswith((".rels", "workbook.xml"))
@@ -211,11 +212,13 @@ def _check_member(fh, info: zipfile.ZipInfo, name: str, report: PackageReport, k
     held: list[bytes] = []
     for chunk in _inflate(fh, info, cap, name):
         if chunk is None:
-            raise _refuse(
-                name,
-                f"压缩包成员 {member} 解压后超过 {_mb(cap)}（声明为 {_mb(info.file_size)}），"
-                "可能是“压缩炸弹”，已拒绝读取",
-            )
+            if cap > info.file_size:
+                raise _refuse(
+                    name,
+                    f"压缩包成员 {member} 解压后超过其声明的大小（{info.file_size:,} 字节），"
+                    "文件被篡改或是“压缩炸弹”，已拒绝读取",
+                )
+            raise _refuse(name, f"解压后超过 {_mb(MAX_TOTAL_BYTES)}，可能是“压缩炸弹”，已拒绝读取")
         size += len(chunk)
         crc = zlib.crc32(chunk, crc)
         if not is_xml:

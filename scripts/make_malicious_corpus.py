@@ -1,0 +1,269 @@
+"""Build the malicious-file corpus in tests/data/malicious/ (every file small; see tests/test_hostile_files.py).
+
+    .venv/bin/python scripts/make_malicious_corpus.py [--out tests/data/malicious] [--big DIR]
+
+Workbooks: XML external entities and the billion laughs (in a sheet, in workbook.xml, in
+styles.xml), zip bombs (a declared size of 3 GiB; a member that inflates far beyond what
+its header declares), a value at XFD1048576, a lying ``<dimension>``, a far row, an .xlsm
+whose VBA project would run a shell command, 设置 entries that point a template outside
+the folder, unit names that are paths. Templates: an external picture, a DOCTYPE.
+``--big DIR`` also writes a bomb that really inflates to 5 GiB (5 MB; not committed).
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import struct
+import sys
+import zipfile
+import zlib
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests"))
+
+from hostile_xlsx import Sheet, write_parts, xlsx_parts  # noqa: E402
+
+MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+SECRET_URL = "file:///etc/passwd"
+#: Written into the VBA project; the corpus test checks that this file never appears.
+PWNED = "/tmp/perf_excel_vba_was_run"
+
+
+def valid_sheets(units: list[list[object]] | None = None, settings: list[list[object]] | None = None) -> list[Sheet]:
+    header = ["编码", "维度", "指标名称", "分值", "计分方法", "目标值"]
+    units = units or [["U1", "甲单位", "区"], ["U2", "乙单位", "区"]]
+    return [
+        Sheet("设置", [["项目", "值"], ["考核名称", "2025年度考核"], ["考核年度", 2025], *(settings or [])]),
+        Sheet("指标", [header, ["A1", "经济", "甲", 60, "完成比例", 100], ["A2", "经济", "乙", 40, "完成比例", 100]]),
+        Sheet("单位", [["编码", "名称", "类别"], *units]),
+        Sheet("数据", [["单位编码", "A1", "A2"], *([u[0], 80 + k, 90 - k] for k, u in enumerate(units))]),
+    ]
+
+
+def _sheet_with_doctype(doctype: str, body: str) -> bytes:
+    return (
+        f'<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE worksheet [{doctype}]>'
+        f'<worksheet xmlns="{MAIN}"><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>编码</t></is></c></row>'
+        f'<row r="2"><c r="A2" t="inlineStr"><is><t>{body}</t></is></c></row></sheetData></worksheet>'
+    ).encode()
+
+
+LAUGHS = '<!ENTITY l0 "lol">' + "".join(f'<!ENTITY l{i} "{f"&l{i - 1};" * 10}">' for i in range(1, 10))
+
+
+def _with_part(parts: dict[str, bytes], name: str, data: bytes) -> dict[str, bytes]:
+    parts = dict(parts)
+    parts[name] = data
+    return parts
+
+
+def _patch_sizes(data: bytes, member: str, size: int) -> bytes:
+    """Make ``member`` declare ``size`` bytes (local header and central directory); the data stays."""
+    buf = bytearray(data)
+    raw = member.encode()
+    # Local header: signature, then uncompressed size at offset 22.
+    pos = buf.find(b"PK\x03\x04")
+    while pos != -1:
+        name_len = struct.unpack_from("<H", buf, pos + 26)[0]
+        if bytes(buf[pos + 30 : pos + 30 + name_len]) == raw:
+            struct.pack_into("<I", buf, pos + 22, size)
+        pos = buf.find(b"PK\x03\x04", pos + 4)
+    pos = buf.find(b"PK\x01\x02")
+    while pos != -1:
+        name_len = struct.unpack_from("<H", buf, pos + 28)[0]
+        if bytes(buf[pos + 46 : pos + 46 + name_len]) == raw:
+            struct.pack_into("<I", buf, pos + 24, size)
+        pos = buf.find(b"PK\x01\x02", pos + 4)
+    return bytes(buf)
+
+
+def _zip(parts: dict[str, bytes]) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, data in parts.items():
+            zf.writestr(name, data)
+    return out.getvalue()
+
+
+def _bomb_member(size: int) -> tuple[bytes, int]:
+    """Raw deflate of ``size`` spaces, compressed in pieces (never held inflated); (data, crc)."""
+    comp = zlib.compressobj(9, zlib.DEFLATED, -15)
+    piece = b" " * (1 << 20)
+    out, crc = [], 0
+    for _ in range(size // len(piece)):
+        out.append(comp.compress(piece))
+        crc = zlib.crc32(piece, crc)
+    out.append(comp.flush())
+    return b"".join(out), crc
+
+
+def _append_member(path: Path, parts: dict[str, bytes], member: str, comp: bytes, crc: int, declared: int) -> Path:
+    """Write a zip whose ``member`` holds the raw deflate data ``comp`` and declares ``declared`` bytes."""
+    out = io.BytesIO()
+    central = []
+    for name, blob in parts.items():
+        raw_name = name.encode()
+        if name == member:
+            data, size, c, method = comp, declared, crc, 8
+        else:
+            co = zlib.compressobj(6, zlib.DEFLATED, -15)
+            data = co.compress(blob) + co.flush()
+            size, c, method = len(blob), zlib.crc32(blob), 8
+        offset = out.tell()
+        out.write(
+            struct.pack("<4sHHHHHIIIHH", b"PK\x03\x04", 20, 0, method, 0, 0x21, c, len(data), size, len(raw_name), 0)
+        )
+        out.write(raw_name)
+        out.write(data)
+        central.append(
+            struct.pack(
+                "<4sHHHHHHIIIHHHHHII",
+                b"PK\x01\x02",
+                20,
+                20,
+                0,
+                method,
+                0,
+                0x21,
+                c,
+                len(data),
+                size,
+                len(raw_name),
+                0,
+                0,
+                0,
+                0,
+                0,
+                offset,
+            )  # fmt: skip
+            + raw_name
+        )
+    start = out.tell()
+    for entry in central:
+        out.write(entry)
+    end = out.tell()
+    out.write(struct.pack("<4sHHHHIIH", b"PK\x05\x06", 0, 0, len(central), len(central), end - start, start, 0))
+    path.write_bytes(out.getvalue())
+    return path
+
+
+def build(out: Path) -> list[Path]:
+    out.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+    base = xlsx_parts(valid_sheets())
+
+    def save(name: str, parts: dict[str, bytes]) -> None:
+        written.append(write_parts(out / name, parts))
+
+    # XML external entities and the billion laughs.
+    xxe = f'<!ENTITY xxe SYSTEM "{SECRET_URL}">'
+    save("xxe_sheet.xlsx", _with_part(base, "xl/worksheets/sheet4.xml", _sheet_with_doctype(xxe, "&xxe;")))
+    save(
+        "xxe_workbook.xlsx",
+        _with_part(
+            base,
+            "xl/workbook.xml",
+            base["xl/workbook.xml"].replace(
+                b"<workbook ", f'<!DOCTYPE workbook [{xxe}]><workbook a="&amp;" '.encode(), 1
+            ),
+        ),
+    )
+    save("laughs_sheet.xlsx", _with_part(base, "xl/worksheets/sheet4.xml", _sheet_with_doctype(LAUGHS, "&l9;")))
+    save(
+        "laughs_styles.xlsx",
+        _with_part(
+            base,
+            "xl/styles.xml",
+            base["xl/styles.xml"].replace(b"<styleSheet ", f"<!DOCTYPE styleSheet [{LAUGHS}]><styleSheet ".encode(), 1),
+        ),
+    )
+
+    # Zip bombs: a declared size beyond the limit; a member inflating far beyond what it declares.
+    padded = _with_part(base, "xl/media/pad.bin", b"\0" * 4096)
+    (out / "bomb_declared.xlsx").write_bytes(_patch_sizes(_zip(padded), "xl/media/pad.bin", 3 << 30))
+    written.append(out / "bomb_declared.xlsx")
+    comp, crc = _bomb_member(64 << 20)
+    written.append(_append_member(out / "bomb_lying.xlsx", base, "xl/worksheets/sheet4.xml", comp, crc, 1000))
+
+    # Far-away cells and a lying dimension.
+    sheets = valid_sheets()
+    sheets[3].far = [("XFD1048576", 1)]
+    save("far_cell.xlsx", xlsx_parts(sheets))
+    sheets = valid_sheets()
+    sheets[3].far = [("A1048576", "U9")]
+    save("far_row.xlsx", xlsx_parts(sheets))
+    sheets = valid_sheets()
+    sheets[3].dimension = "A1:XFD1048576"
+    save("lying_dimension.xlsx", xlsx_parts(sheets))
+    styled = xlsx_parts(valid_sheets())
+    styled["xl/worksheets/sheet4.xml"] = styled["xl/worksheets/sheet4.xml"].replace(
+        b"</sheetData>", b'<row r="1048576"><c r="XFD1048576" s="1"/></row></sheetData>'
+    )
+    save("far_styled_empty_cell.xlsx", styled)
+
+    # VBA that would run a shell command if anything executed it.
+    vba = (
+        b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+        + f'Attribute VB_Name = "Module1"\r\nSub Auto_Open()\r\n  Shell "touch {PWNED}"\r\nEnd Sub\r\n'
+        f'Sub Workbook_Open()\r\n  Shell "touch {PWNED}"\r\nEnd Sub\r\n'.encode()
+    )
+    save("vba_auto_open.xlsm", xlsx_parts(valid_sheets(), vba=vba))
+
+    # Paths in the workbook.
+    for name, value in (("template_parent.xlsx", "../../../../etc/passwd"), ("template_absolute.xlsx", "/etc/passwd")):
+        save(name, xlsx_parts(valid_sheets(settings=[["通报模板", value], ["反馈单模板", value]])))
+    units = [
+        ["U1", "../../逃逸单位", "区"],
+        ["U2", "/etc/passwd", "区"],
+        ["U3", "..\\..\\windows", "区"],
+        ["U4", "CON", "区"],
+        ["U5", "a/b\\c:d*e?f", "区"],
+        ["..", "..", "区"],
+    ]
+    save("unit_names_paths.xlsx", xlsx_parts(valid_sheets(units=units)))
+
+    # Templates.
+    template = (ROOT / "templates" / "bulletin.docx").read_bytes()
+    with zipfile.ZipFile(io.BytesIO(template)) as z:
+        tparts = {i.filename: z.read(i) for i in z.infolist()}
+    rels = tparts["word/_rels/document.xml.rels"]
+    tparts_ext = dict(tparts)
+    tparts_ext["word/_rels/document.xml.rels"] = rels.replace(
+        b"</Relationships>",
+        b'<Relationship Id="rIdEvil" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/image"'
+        b' Target="' + SECRET_URL.encode() + b'" TargetMode="External"/></Relationships>',
+    )
+    save("template_external_image.docx", tparts_ext)
+    tparts_xxe = dict(tparts)
+    doc = tparts["word/document.xml"]
+    head, sep, rest = doc.partition(b"?>")
+    tparts_xxe["word/document.xml"] = head + sep + f"<!DOCTYPE w:document [{xxe}]>".encode() + rest
+    save("template_xxe.docx", tparts_xxe)
+    return written
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--out", default=str(ROOT / "tests" / "data" / "malicious"))
+    ap.add_argument("--big", metavar="DIR", help="also write a bomb that inflates to 5 GiB (not for committing)")
+    args = ap.parse_args(argv)
+    for path in build(Path(args.out)):
+        print(f"{path.name:32} {path.stat().st_size:>10,} bytes")
+    if args.big:
+        comp, crc = _bomb_member(5 << 30)
+        big = _append_member(
+            Path(args.big) / "bomb_5gib.xlsx",
+            xlsx_parts(valid_sheets()),
+            "xl/worksheets/sheet4.xml",
+            comp,
+            crc,
+            5 << 30 & 0xFFFFFFFF,
+        )  # noqa: E501
+        print(f"{big.name:32} {big.stat().st_size:>10,} bytes (inflates to 5 GiB)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
