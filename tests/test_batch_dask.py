@@ -11,7 +11,7 @@ pytest.importorskip("distributed", reason="dask[distributed] not installed (pip 
 
 import dask  # noqa: E402
 from distributed import LocalCluster  # noqa: E402
-from test_batch import DEMO, crashing_converter, make_folder, snapshot  # noqa: E402
+from test_batch import DEMO, EXPECTED, crashing_converter, is_complete_zip, make_folder, snapshot  # noqa: E402
 
 from perf_excel.batch import FAILED, OK, SUMMARY_JSON, SUMMARY_XLSX, UNCHANGED, run_batch  # noqa: E402
 from perf_excel.cli import main  # noqa: E402
@@ -27,29 +27,31 @@ def scheduler():
             yield cluster.scheduler_address
 
 
-def test_dask_same_result_as_local(scheduler: str, tmp_path: Path) -> None:
+def test_dask_converts_the_same_folder_the_same_way(scheduler: str, tmp_path: Path) -> None:
+    """The folder of test_batch's done test: good ones converted, each bad one reported, exit 1,
+    and a re-run does nothing new."""
     src = make_folder(tmp_path)
-    local = run_batch(src, tmp_path / "local", jobs=2)
-    remote = run_batch(src, tmp_path / "dask", scheduler=scheduler)
-    assert remote.exit_code == local.exit_code == 1
+    out = tmp_path / "dask"
+    summary = run_batch(src, out, scheduler=scheduler)
+    assert {f.source: (f.status, f.kind) for f in summary.files} == EXPECTED
+    assert summary.exit_code == 1
+    assert [i["source"] for i in summary.ignored] == ["~$good.xlsx"]
+    invalid = next(f for f in summary.files if f.source == "invalid.xlsx")
+    assert any((e["sheet"], e["cell"]) == ("数据", "C7") for e in invalid.errors)
+    for rec in summary.files:
+        if rec.status == OK:
+            assert rec.units == 30 and len(rec.outputs) == 32  # results, bulletin, 30 letters
+            assert all(is_complete_zip(out / o) for o in rec.outputs)
+    assert (out / SUMMARY_JSON).is_file() and (out / SUMMARY_XLSX).is_file()
 
-    def essence(summary):
-        return [(f.source, f.status, f.kind, f.units, f.grades, f.outputs, len(f.errors)) for f in summary.files]
-
-    outputs = [(f.source, [o.replace("local", "dask") for o in f.outputs]) for f in local.files]
-    assert [(f.source, f.outputs) for f in remote.files] == outputs
-    assert essence(remote) == essence(local)
-    assert (tmp_path / "dask" / "good" / "结果.xlsx").is_file()
-    assert (tmp_path / "dask" / SUMMARY_JSON).is_file() and (tmp_path / "dask" / SUMMARY_XLSX).is_file()
-
-    before = snapshot(tmp_path / "dask")
-    again = run_batch(src, tmp_path / "dask", scheduler=scheduler)
+    before = snapshot(out)
+    again = run_batch(src, out, scheduler=scheduler)
     assert {f.source: f.status for f in again.files if f.status != FAILED} == {
         "good.xlsx": UNCHANGED,
         "县区/北区/南城:2025?.xlsx": UNCHANGED,
     }
     assert again.exit_code == 1
-    after = snapshot(tmp_path / "dask")
+    after = snapshot(out)
     assert {k for k in after if before.get(k) != after[k] and not k.startswith(".")} == {SUMMARY_JSON, SUMMARY_XLSX}
 
 
@@ -78,6 +80,6 @@ def test_unreachable_scheduler_is_a_clear_error(tmp_path: Path, capsys) -> None:
     src = tmp_path / "in"
     src.mkdir()
     shutil.copy(DEMO, src / "a.xlsx")
-    code = main(["batch", str(src), "-o", str(tmp_path / "out"), "--scheduler", "tcp://127.0.0.1:1", "--timeout", "3"])
+    code = main(["batch", str(src), "-o", str(tmp_path / "out"), "--scheduler", "tcp://127.0.0.1:1", "--timeout", "1"])
     assert code == 1
     assert "无法连接 Dask 调度器 tcp://127.0.0.1:1" in capsys.readouterr().err
