@@ -390,7 +390,13 @@ def write_back(results: Results, path: str | os.PathLike, anomalies: Sequence[An
             for name, data in parts.items():
                 if name not in written:
                     zout.writestr(name, data, zipfile.ZIP_DEFLATED)
-        shutil.copy2(target, backup)
+        # The backup is also copied beside and renamed: a kill never leaves half a .bak (issue 10).
+        bak_tmp = atomic_path(backup)
+        try:
+            shutil.copy2(target, bak_tmp)
+            os.replace(bak_tmp, backup)
+        finally:
+            bak_tmp.unlink(missing_ok=True)
         os.replace(tmp, target)
     except PermissionError:
         tmp.unlink(missing_ok=True)
