@@ -31,7 +31,6 @@ import fnmatch
 import hashlib
 import io
 import json
-import math
 import multiprocessing
 import os
 import re
@@ -1162,17 +1161,3 @@ def _write_summary_xlsx(summary: BatchSummary, path: Path) -> None:
         raise OutputError(
             f"{path.name}：无法写入汇总（{exc.strerror or exc}）；可能正在 Excel 中打开，请关闭后重试"
         ) from None
-
-
-def eta_text(seconds: float) -> str:
-    """Seconds as a short Chinese duration (for logs)."""
-    if not math.isfinite(seconds):
-        return "?"
-    seconds = int(round(seconds))
-    if seconds < 60:
-        return f"{seconds} 秒"
-    minutes, s = divmod(seconds, 60)
-    if minutes < 60:
-        return f"{minutes} 分 {s} 秒"
-    hours, m = divmod(minutes, 60)
-    return f"{hours} 小时 {m} 分"
