@@ -22,7 +22,7 @@ def scheduler():
     # A task whose worker dies is not retried: the crash is reported at once.
     with dask.config.set({"distributed.scheduler.allowed-failures": 0}):
         with LocalCluster(
-            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=50
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0", silence_logs=50
         ) as cluster:
             yield cluster.scheduler_address
 
@@ -83,3 +83,24 @@ def test_unreachable_scheduler_is_a_clear_error(tmp_path: Path, capsys) -> None:
     code = main(["batch", str(src), "-o", str(tmp_path / "out"), "--scheduler", "tcp://127.0.0.1:1", "--timeout", "1"])
     assert code == 1
     assert "无法连接 Dask 调度器 tcp://127.0.0.1:1" in capsys.readouterr().err
+
+
+def test_dask_hung_task_times_out(tmp_path: Path) -> None:
+    """A cluster of its own: the hung task's worker thread keeps sleeping until the cluster closes."""
+    from test_batch import hanging_converter
+
+    src = tmp_path / "in"
+    src.mkdir()
+    for name in ("a.xlsx", "hang.xlsx", "b.xlsx"):
+        shutil.copy(DEMO, src / name)
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0") as cluster:
+        summary = run_batch(
+            src,
+            tmp_path / "out",
+            scheduler=cluster.scheduler_address,
+            converter=hanging_converter,
+            timeout=2,
+            documents=False,
+        )
+    status = {f.source: (f.status, f.kind) for f in summary.files}
+    assert status == {"a.xlsx": (OK, ""), "b.xlsx": (OK, ""), "hang.xlsx": (FAILED, "timeout")}
