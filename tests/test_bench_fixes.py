@@ -56,3 +56,41 @@ def test_explain_texts(unit, code, text):
 def test_explain_in_bulk_any_order(order):
     results = _results()  # one Results, its cache filled by the first call
     assert [results.explain(u, c) for u, c, _ in order] == [t for _, _, t in order]
+
+
+# -- writer: the wide 计分明细 (more than DETAIL_LONG_LIMIT rows) is spliced in as text --------------
+
+
+def _wide_results():
+    indicators = (
+        Indicator("A", "完成率", "经济", 10.0, "ratio", target=3.0),
+        Indicator("B", "仅县区", "民生", 5.0, "ratio", target=50.0, categories=("县区",)),
+    )
+    units = (Unit("U&1", "甲", "县区"), Unit("=1+1", "乙", "部门"), Unit("U<3>", "丙", "县区"))
+    values = pd.DataFrame([[1.0, 40.0], [2.0, np.nan], [3.0, 25.0]], index=[u.code for u in units], columns=["A", "B"])
+    na = pd.DataFrame(False, index=values.index, columns=values.columns)
+    return assess(Scheme(Settings(), indicators, units), Dataset(values=values, not_applicable=na))
+
+
+def test_wide_detail_sheet_holds_every_score(tmp_path, monkeypatch):
+    from openpyxl import load_workbook
+
+    from perf_excel import writer
+
+    monkeypatch.setattr(writer, "DETAIL_LONG_LIMIT", 0)  # force the wide form on a small case
+    out = writer.write_results(_wide_results(), tmp_path / "结果.xlsx")
+    wb = load_workbook(out)
+    assert wb.sheetnames[:2] == ["结果", "计分明细"]
+    ws = wb["计分明细"]
+    rows = [[c.value for c in row] for row in ws.iter_rows()]
+    # By hand: A = x/3×10 (1 → 3.333…, 2 → 6.666…, 3 → 10); B = x/50×5 for 县区 (40 → 4, 25 → 2.5), none for 部门.
+    assert rows == [
+        ["单位编码", "A", "B"],
+        ["U&1", pytest.approx(10 / 3, abs=1e-12), 4.0],
+        ["=1+1", pytest.approx(20 / 3, abs=1e-12), None],
+        ["U<3>", 10.0, 2.5],
+    ]
+    assert ws["A3"].data_type == "s"  # a code that looks like a formula stays text
+    assert ws.freeze_panes == "A2" and ws["A1"].font.b  # openpyxl's header and settings kept
+    assert [[c.value for c in r][:3] for r in wb["结果"].iter_rows(max_row=2)][1] == ["U&1", "甲", "县区"]
+    assert not list(tmp_path.glob("*.tmp")) and not list(tmp_path.glob("*.rows"))
