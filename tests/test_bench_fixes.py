@@ -94,3 +94,26 @@ def test_wide_detail_sheet_holds_every_score(tmp_path, monkeypatch):
     assert ws.freeze_panes == "A2" and ws["A1"].font.b  # openpyxl's header and settings kept
     assert [[c.value for c in r][:3] for r in wb["结果"].iter_rows(max_row=2)][1] == ["U&1", "甲", "县区"]
     assert not list(tmp_path.glob("*.tmp")) and not list(tmp_path.glob("*.rows"))
+
+
+# -- safety: the farthest cell of each sheet, found with C-level max() ------------------------------
+
+
+@pytest.mark.parametrize(
+    "cells, extent",
+    [
+        (["A1"], (1, 1)),
+        (["A1", "C5", "AB2"], (5, 28)),  # row from C5, column from AB2 (A=1 … Z=26, AA=27, AB=28)
+        (["B3", "ZZ10", "AAA1"], (10, 703)),  # ZZ = 26×26+26 = 702, AAA = 703
+    ],
+)
+def test_package_scan_finds_the_farthest_row_and_column(tmp_path, cells, extent):
+    from openpyxl import Workbook
+
+    from perf_excel.safety import check_package
+
+    wb = Workbook()
+    for ref in cells:
+        wb.active[ref] = 1
+    wb.save(tmp_path / "x.xlsx")
+    assert check_package(tmp_path / "x.xlsx").extents["xl/worksheets/sheet1.xml"] == extent
