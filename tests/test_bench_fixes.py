@@ -117,3 +117,28 @@ def test_package_scan_finds_the_farthest_row_and_column(tmp_path, cells, extent)
         wb.active[ref] = 1
     wb.save(tmp_path / "x.xlsx")
     assert check_package(tmp_path / "x.xlsx").extents["xl/worksheets/sheet1.xml"] == extent
+
+
+# -- anomalies: whether an indicator applies is decided per category, then spread to units -----------
+
+
+def test_missing_value_warnings_follow_the_indicator_categories():
+    from perf_excel.anomalies import find_anomalies
+
+    indicators = (
+        Indicator("A", "全部", "经济", 10.0, "ratio", target=100.0),
+        Indicator("B", "仅县区", "民生", 5.0, "ratio", target=50.0, categories=("县区",)),
+        Indicator("C", "仅部门", "民生", 5.0, "ratio", target=50.0, categories=("部门",)),
+    )
+    units = (Unit("U1", "甲", "县区"), Unit("U2", "乙", "部门"), Unit("U3", "丙", "县区"), Unit("U4", "丁", "企业"))
+    blank = np.nan
+    values = pd.DataFrame(
+        [[blank, blank, blank], [90.0, blank, blank], [80.0, 40.0, blank], [blank, blank, 30.0]],
+        index=[u.code for u in units],
+        columns=["A", "B", "C"],
+    )
+    na = pd.DataFrame(False, index=values.index, columns=values.columns)
+    anomalies, _ = find_anomalies(Scheme(Settings(), indicators, units), Dataset(values=values, not_applicable=na))
+    missing = sorted((a.unit, a.indicator) for a in anomalies if a.kind == "缺失")
+    # By hand: A applies to all (U1, U4 blank); B only to 县区 (U1 blank, U3 filled); C only to 部门 (U2 blank).
+    assert missing == [("U1", "A"), ("U1", "B"), ("U2", "C"), ("U4", "A")]
