@@ -56,6 +56,10 @@ def main(argv: list[str] | None = None) -> dict:
         "jobs2_wall_s": round(runs[2].wall, 2),
         "jobs1_cpu_s": round(runs[1].cpu, 2),
         "jobs2_cpu_s": round(runs[2].cpu, 2),
+        # CPUs the run had on average (CPU time / wall time): with other work on the machine,
+        # --jobs 2 cannot gain 2× if it only ever gets a little more than one CPU.
+        "jobs1_cpus_used": round(runs[1].cpu / runs[1].wall, 2),
+        "jobs2_cpus_used": round(runs[2].cpu / runs[2].wall, 2),
         "speedup": round(speedup, 2),
         "goal_1.8x": speedup >= 1.8,
     }
