@@ -25,11 +25,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from xml.sax.saxutils import escape
 
-from .assess import Results
+from .assess import NOT_FOR_CATEGORY, Results
 from .errors import OutputError
 from .tables import col_letter
 from .writer import (
     ANOMALY_SHEET,
+    DETAIL_LONG_LIMIT,
     DETAIL_SHEET,
     RESULT_SHEET,
     anomaly_header,
@@ -211,9 +212,17 @@ def _result_parts(results: Results, styles: _Styles, anomalies: Sequence[Anomaly
     kinds = [T, T, T, *[N] * n_dims, N, N, I, T, T, W]
     widths = [10, 22, 11, *[10] * n_dims, 9, 9, 9, 8, 6, 70]
     result = _sheet_xml(header, result_rows(results), widths, kinds, styles)
-    dkinds = [T, T, T, T, T, T, N, N, N, W]
-    dwidths = [10, 22, 11, 11, 9, 26, 7, 10, 9, 60]
-    detail = _sheet_xml(detail_header(), detail_rows(results), dwidths, dkinds, styles)
+    n_detail = int((results.status.to_numpy() != NOT_FOR_CATEGORY).sum())
+    if n_detail <= DETAIL_LONG_LIMIT:
+        dkinds = [T, T, T, T, T, T, N, N, N, W]
+        dwidths = [10, 22, 11, 11, 9, 26, 7, 10, 9, 60]
+        detail = _sheet_xml(detail_header(), detail_rows(results), dwidths, dkinds, styles)
+    else:
+        # As write_results does: beyond DETAIL_LONG_LIMIT rows the long sheet with a text per row
+        # took minutes and 6 GB at 10,000 units × 200 indicators; the wide sheet holds the scores.
+        codes = [i.code for i in results.scheme.indicators]
+        rows = ([code, *row] for code, row in zip(results.table.index, results.scores.to_numpy(dtype=float).tolist()))
+        detail = _sheet_xml(["单位编码", *codes], rows, [10] + [9] * len(codes), [T] + [N] * len(codes), styles)
     parts = {RESULT_SHEET: result, DETAIL_SHEET: detail}
     if anomalies is not None:
         akinds = [T, T, T, T, T, N, W, T]

@@ -142,3 +142,28 @@ def test_missing_value_warnings_follow_the_indicator_categories():
     missing = sorted((a.unit, a.indicator) for a in anomalies if a.kind == "缺失")
     # By hand: A applies to all (U1, U4 blank); B only to 县区 (U1 blank, U3 filled); C only to 部门 (U2 blank).
     assert missing == [("U1", "A"), ("U1", "B"), ("U2", "C"), ("U4", "A")]
+
+
+def test_write_back_uses_the_wide_detail_sheet_beyond_the_limit(tmp_path, monkeypatch):
+    import shutil
+    from pathlib import Path
+
+    from openpyxl import load_workbook
+
+    from perf_excel import writeback
+    from perf_excel.workbook import read_workbook
+
+    demo = Path(__file__).resolve().parents[1] / "workbooks" / "demo_city_2025.xlsx"
+    path = tmp_path / "考核.xlsx"
+    shutil.copy(demo, path)
+    scheme, dataset, _ = read_workbook(path)
+    results = assess(scheme, dataset)
+    monkeypatch.setattr(writeback, "DETAIL_LONG_LIMIT", 0)
+    writeback.write_back(results, path)
+    rows = [[c.value for c in r] for r in load_workbook(path)["计分明细"].iter_rows()]
+    codes = [i.code for i in scheme.indicators]
+    assert rows[0] == ["单位编码", *codes]
+    assert [r[0] for r in rows[1:]] == [u.code for u in scheme.units]
+    for r in rows[1:]:
+        expected = [None if np.isnan(v) else pytest.approx(v, abs=1e-12) for v in results.scores.loc[r[0], codes]]
+        assert r[1:] == expected
