@@ -131,6 +131,10 @@ def _text(value: object) -> str:
     return str(value).strip()
 
 
+#: A cell value as the text a clerk typed: 101.0 → ``101``, a date → ``2025-03-01``.
+cell_text = _text
+
+
 class _Collector:
     """Gathers problems for one sheet so every check can name its cell in one line."""
 

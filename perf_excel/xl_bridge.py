@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from .build import build_scheme
+from .build import build_scheme, cell_text
 from .errors import Problem, quote
 from .model import NOT_APPLICABLE, Scheme
 from .numbers import is_blank, parse_number
@@ -127,19 +127,6 @@ def to_cell(value: object) -> object:
         v = float(value)
         return "" if math.isnan(v) else v
     return value
-
-
-def cell_text(value: object) -> str:
-    """A cell value as the text a clerk typed: 101.0 → ``101``, a date → ``2025-03-01``."""
-    if is_blank(value):
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, datetime):
-        return value.date().isoformat() if value.time() == datetime.min.time() else str(value)
-    if isinstance(value, date):
-        return value.isoformat()
-    return str(value).strip()
 
 
 def number_or_error(value: object, what: str) -> float | str | None:
