@@ -286,14 +286,30 @@ class Results:
             texts = self.data.texts.get(ind.code)
             ctx["text"] = texts.iloc[pos] if texts is not None else ""
         if ind.method == "rank":
+            ranks, best = self._rank_context(ind)
+            if ranks is not None:
+                ctx["rank"] = ranks[pos]
+            else:
+                ctx["best"] = best[self.table["category"].iat[pos]]
+        return ctx
+
+    def _rank_context(self, ind: Indicator) -> tuple[np.ndarray | None, dict]:
+        """Ranks (with 步长) or the best value per category, computed once per indicator: explain()
+        runs per unit, and recomputing them per call made the 计分明细 sheet quadratic (issue 10)."""
+        cache = self.__dict__.setdefault("_rank_cache", {})
+        if ind.code not in cache:
             x = np.where(self._applies(ind), self._actual(ind), np.nan)
             groups = self.table["category"].to_numpy(dtype=object)
             if ind.step is not None:
-                ctx["rank"] = methods.rank_in_groups(x, groups, ind.positive)[pos]
+                cache[ind.code] = (methods.rank_in_groups(x, groups, ind.positive), {})
             else:
-                same = (groups == groups[pos]) & ~np.isnan(x)
-                ctx["best"] = np.max(x[same]) if ind.positive else np.min(x[same])
-        return ctx
+                best = {}
+                for g in set(groups):
+                    values = x[(groups == g) & ~np.isnan(x)]
+                    if values.size:
+                        best[g] = np.max(values) if ind.positive else np.min(values)
+                cache[ind.code] = (None, best)
+        return cache[ind.code]
 
 
 def _num(value: float) -> float | None:
