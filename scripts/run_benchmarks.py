@@ -50,7 +50,7 @@ BENCHMARKS: dict[int, tuple[str, str, list[str], list[str]]] = {
         "bench_batch.py",
         "Batch, --jobs 1 vs --jobs 2",
         ["--workbooks", "20", "--units", "30", "--indicators", "30"],
-        ["--workbooks", "4", "--units", "10", "--indicators", "10"],
+        ["--workbooks", "4", "--units", "10", "--indicators", "10", "--control-size", "100000"],
     ),
     5: (
         "bench_memory.py",

@@ -55,10 +55,12 @@ def test_letters_same_xml_both_ways(bench, tmp_path):
 
 def test_batch(bench, tmp_path):
     figures = bench("bench_batch").main(
-        ["--workbooks", "2", "--units", "5", "--indicators", "5", "--results-only", "--dir", str(tmp_path)]
+        ["--workbooks", "2", "--units", "5", "--indicators", "5", "--results-only", "--control-size", "1000"]
+        + ["--dir", str(tmp_path)]
     )
     assert figures["jobs1_wall_s"] > 0 and figures["jobs2_wall_s"] > 0
     assert len(list((tmp_path / "batch_out_j2").rglob("*.xlsx"))) >= 2
+    assert figures["control_cpu_task_speedup"] > 0
 
 
 def test_memory(bench, tmp_path):
