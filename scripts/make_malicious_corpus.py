@@ -83,7 +83,7 @@ def _zip(parts: dict[str, bytes]) -> bytes:
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
         for name, data in parts.items():
-            zf.writestr(name, data)
+            zf.writestr(zipfile.ZipInfo(name, date_time=(2026, 1, 1, 0, 0, 0)), data, zipfile.ZIP_DEFLATED)
     return out.getvalue()
 
 
@@ -247,21 +247,20 @@ def build(out: Path) -> list[Path]:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--out", default=str(ROOT / "tests" / "data" / "malicious"))
-    ap.add_argument("--big", metavar="DIR", help="also write a bomb that inflates to 5 GiB (not for committing)")
+    ap.add_argument(
+        "--big", metavar="DIR", help="also write a bomb that inflates to --big-gib GiB (not for committing)"
+    )
+    ap.add_argument("--big-gib", type=float, default=5.0)
     args = ap.parse_args(argv)
     for path in build(Path(args.out)):
         print(f"{path.name:32} {path.stat().st_size:>10,} bytes")
     if args.big:
-        comp, crc = _bomb_member(5 << 30)
-        big = _append_member(
-            Path(args.big) / "bomb_5gib.xlsx",
-            xlsx_parts(valid_sheets()),
-            "xl/worksheets/sheet4.xml",
-            comp,
-            crc,
-            5 << 30 & 0xFFFFFFFF,
-        )  # noqa: E501
-        print(f"{big.name:32} {big.stat().st_size:>10,} bytes (inflates to 5 GiB)")
+        size = int(args.big_gib * (1 << 30))
+        comp, crc = _bomb_member(size)
+        sheets = xlsx_parts(valid_sheets())
+        # The header declares 1,000 bytes; the data inflates to ``size`` (5 GiB by default).
+        big = _append_member(Path(args.big) / "bomb_big.xlsx", sheets, "xl/worksheets/sheet4.xml", comp, crc, 1000)
+        print(f"{big.name:32} {big.stat().st_size:>10,} bytes (inflates to {args.big_gib:g} GiB)")
     return 0
 
 

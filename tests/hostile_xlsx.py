@@ -208,7 +208,8 @@ def write_parts(path: str | Path, parts: Mapping[str, bytes], compression: int =
     path = Path(path)
     with zipfile.ZipFile(path, "w", compression) as zf:
         for name, data in parts.items():
-            zf.writestr(name, data)
+            # A fixed date: the committed corpus is the same every time it is built.
+            zf.writestr(zipfile.ZipInfo(name, date_time=(2026, 1, 1, 0, 0, 0)), data, compression)
     return path
 
 
