@@ -35,7 +35,7 @@ def test_valid_workbooks_score_and_report(sheets):
     assert _run(sheets) == []
 
 
-@_fast(150)
+@_fast(100)
 @given(workbooks())
 def test_damaged_workbooks_end_in_a_message_or_a_result(sheets):
     assert _run(sheets, report=False) == []
