@@ -211,6 +211,7 @@ def _check_member(fh, info: zipfile.ZipInfo, name: str, report: PackageReport, k
     crc = 0
     tail = b""
     rows = cols = 0
+    row_tags_total = rless = 0
     held: list[bytes] = []
     for chunk in _inflate(fh, info, cap, name):
         if chunk is None:
@@ -237,7 +238,12 @@ def _check_member(fh, info: zipfile.ZipInfo, name: str, report: PackageReport, k
             tail = data
             continue
         body, tail = (data[:cut], data[cut:]) if cut else (data, b"")
+        # Cells and rows without an ``r`` are placed by counting (rare, but a reader honours it).
+        row_tags = body.count(b"<row")
+        n_cells = body.count(b"<c ") + body.count(b"<c>") + body.count(b"<c/>")
         refs = _REF.findall(body)
+        row_tags_total += row_tags
+        rless += max(0, n_cells - (len(refs) - min(row_tags, len(refs))))
         if refs:
             # max() over map() runs in C: a Python loop over two million references took
             # longer than python-calamine's whole read of the sheet.
@@ -254,6 +260,8 @@ def _check_member(fh, info: zipfile.ZipInfo, name: str, report: PackageReport, k
     if size != info.file_size or crc != info.CRC:
         raise _refuse(name, f"文件已损坏（压缩包成员 {member} 的大小或校验和不符），请重新保存或从备份恢复")
     report.total_bytes += size
+    if is_xml and rless:
+        rows, cols = max(rows, row_tags_total), max(cols, min(rless, 16_384))
     if is_xml and cols:
         report.extents[member] = (rows, cols)
 
@@ -336,26 +344,37 @@ def _check_areas(zf: zipfile.ZipFile, fh, name: str, report: PackageReport, keep
         )
 
 
+_TOKEN = re.compile(rb"<(?:\w+:)?(row|c)\b([^>]*?)(/?)>")
+_ROW_R = re.compile(rb'\sr="([0-9]{1,7})"')
+
+
 def _precise_extent(fh, info: zipfile.ZipInfo, name: str) -> tuple[int, int, str]:
+    """The farthest non-empty cell, placing rows and cells without ``r`` by counting, as a reader does."""
     rows = cols = 0
     far_row = far_col = ""
+    row = col = 0
     tail = b""
     for chunk in _inflate(fh, info, MAX_MEMBER_BYTES, name):
         data = tail + (chunk or b"")
         cut = data.rfind(b">") + 1
         body, tail = data[:cut], data[cut:]
-        for attrs, closed in _CELL.findall(body):
-            if closed:
+        for kind, attrs, closed in _TOKEN.findall(body):
+            if kind == b"row":
+                m = _ROW_R.search(attrs)
+                row, col = (int(m.group(1)) if m else row + 1), 0
                 continue
             m = _CELL_REF.search(attrs)
-            if not m:
-                continue
-            r, c = int(m.group(2)), _col_number(m.group(1))
-            ref = f"{m.group(1).decode()}{r}"
-            if r > rows:
-                rows, far_row = r, ref
-            if c > cols:
-                cols, far_col = c, ref
+            if m:
+                row, col = int(m.group(2)), _col_number(m.group(1))
+            else:
+                col += 1
+            if closed:
+                continue  # an empty formatted cell: a reader skips it
+            ref = f"{_col_letters(col)}{max(row, 1)}"
+            if row > rows:
+                rows, far_row = row, ref
+            if col > cols:
+                cols, far_col = col, ref
     far = far_col if far_col == far_row else "、".join(f for f in (far_col, far_row) if f)
     return rows, cols, far or "—"
 

@@ -4,7 +4,7 @@
 
 Workbooks: XML external entities and the billion laughs (in a sheet, in workbook.xml, in
 styles.xml), zip bombs (a declared size of 3 GiB; a member that inflates far beyond what
-its header declares), a value at XFD1048576, a lying ``<dimension>``, a far row, an .xlsm
+its header declares), a value at XFD1048576 (also as 16,384 cells without references), a lying ``<dimension>``, a far row, an .xlsm
 whose VBA project would run a shell command, 设置 entries that point a template outside
 the folder, unit names that are paths. Templates: an external picture, a DOCTYPE.
 ``--big DIR`` also writes a bomb that really inflates to 5 GiB (5 MB; not committed).
@@ -202,6 +202,12 @@ def build(out: Path) -> list[Path]:
         b"</sheetData>", b'<row r="1048576"><c r="XFD1048576" s="1"/></row></sheetData>'
     )
     save("far_styled_empty_cell.xlsx", styled)
+    rless = xlsx_parts(valid_sheets())
+    cells = b"<c><v>1</v></c>" * 16_384  # no r: placed by counting, A1048576 to XFD1048576
+    rless["xl/worksheets/sheet4.xml"] = rless["xl/worksheets/sheet4.xml"].replace(
+        b"</sheetData>", b'<row r="1048576">' + cells + b"</row></sheetData>"
+    )
+    save("far_row_without_refs.xlsx", rless)
 
     # VBA that would run a shell command if anything executed it.
     vba = (
