@@ -59,10 +59,24 @@ MAX_SHEET_CELLS = 50_000_000
 _CHUNK = 1 << 20
 _LOCAL_HEADER = struct.Struct("<4sHHHHHIIIHH")
 _DOCTYPE = (b"<!DOCTYPE", b"<!ENTITY")
-_REF = re.compile(rb' r="([A-Z]{0,3})([0-9]{1,7})"')
+# Any whitespace before ``r``, around ``=``, and either quote: XML allows them and a reader honours them.
+_REF = re.compile(rb"""\sr\s*=\s*["']([A-Z]{0,3})([0-9]{1,7})["']""")
 _LETTERS, _DIGITS = itemgetter(0), itemgetter(1)
 _CELL = re.compile(rb"<(?:\w+:)?c\b([^>]*?)(/?)>")
-_CELL_REF = re.compile(rb'\sr="([A-Z]{1,3})([0-9]{1,7})"')
+_CELL_REF = re.compile(rb"""\sr\s*=\s*["']([A-Z]{1,3})([0-9]{1,7})["']""")
+
+#: The quick scan (worksheets of :data:`QUICK_SCAN_BYTES` or more) does not find the farthest cell; it
+#: proves the sheet lies inside ``QUICK_ROWS`` × ``QUICK_COLS`` (columns A…ZZ, rows up to 69,999 — no
+#: assessment sheet comes near: 10,000 units × 200 indicators is 10,001 × 200), which is below
+#: :data:`MAX_SHEET_CELLS`. Every ``r="…"`` value must be one or two letters and a row number below
+#: 70,000 (or a row number alone), and every ``<c`` tag must begin with ``r="`` (no cell placed by
+#: counting, no ``r`` after another attribute, no prefixed ``<x:c``). Each test is one C-level search
+#: that finds nothing on a normal sheet; the first hit sends the whole part through the exact scan below.
+QUICK_SCAN_BYTES = 4 << 20
+QUICK_ROWS, QUICK_COLS = 69_999, 702
+assert QUICK_ROWS * QUICK_COLS <= MAX_SHEET_CELLS
+_QUICK_FAR_REF = re.compile(rb"""r=["'](?![A-Z]{0,2}(?:[1-9][0-9]{0,3}|[1-6][0-9]{4})["'])""")
+_QUICK_CELL_WITHOUT_R = re.compile(rb"<c(?:>|/>|\s+(?!r=))")
 
 
 @dataclass
@@ -213,6 +227,8 @@ def _check_member(fh, info: zipfile.ZipInfo, name: str, report: PackageReport, k
     rows = cols = 0
     row_tags_total = rless = 0
     held: list[bytes] = []
+    quick = is_xml and not small and info.file_size >= QUICK_SCAN_BYTES
+    rescan = bounded = False
     for chunk in _inflate(fh, info, cap, name):
         if chunk is None:
             if cap > info.file_size:
@@ -238,20 +254,15 @@ def _check_member(fh, info: zipfile.ZipInfo, name: str, report: PackageReport, k
             tail = data
             continue
         body, tail = (data[:cut], data[cut:]) if cut else (data, b"")
-        # Cells and rows without an ``r`` are placed by counting (rare, but a reader honours it).
-        row_tags = body.count(b"<row")
-        n_cells = body.count(b"<c ") + body.count(b"<c>") + body.count(b"<c/>")
-        refs = _REF.findall(body)
-        row_tags_total += row_tags
-        rless += max(0, n_cells - (len(refs) - min(row_tags, len(refs))))
-        if refs:
-            # max() over map() runs in C: a Python loop over two million references took
-            # longer than python-calamine's whole read of the sheet.
-            rows = max(rows, max(map(int, map(_DIGITS, refs))))
-            letters = set(map(_LETTERS, refs))
-            letters.discard(b"")
-            if letters:
-                cols = max(cols, max(map(_col_number, letters)))
+        if quick:
+            if _QUICK_FAR_REF.search(body) or _QUICK_CELL_WITHOUT_R.search(body) or b":c" in body:
+                quick, rescan = False, True  # the exact scan reads the part again from its start
+            else:
+                bounded = bounded or b'<c r="' in body
+            continue
+        if rescan:
+            continue
+        rows, cols, row_tags_total, rless = _scan_refs(body, rows, cols, row_tags_total, rless)
         if small:
             held.append(body)
     if small:
@@ -260,10 +271,42 @@ def _check_member(fh, info: zipfile.ZipInfo, name: str, report: PackageReport, k
     if size != info.file_size or crc != info.CRC:
         raise _refuse(name, f"文件已损坏（压缩包成员 {member} 的大小或校验和不符），请重新保存或从备份恢复")
     report.total_bytes += size
+    if rescan:
+        bounded = False
+        tail = b""
+        for chunk in _inflate(fh, info, cap, name):
+            data = tail + (chunk or b"")
+            cut = data.rfind(b">") + 1
+            if cut == 0 and len(data) < (1 << 20):
+                tail = data
+                continue
+            body, tail = (data[:cut], data[cut:]) if cut else (data, b"")
+            rows, cols, row_tags_total, rless = _scan_refs(body, rows, cols, row_tags_total, rless)
+    if bounded and not rless and not cols:
+        report.extents[member] = (QUICK_ROWS, QUICK_COLS)
     if is_xml and rless:
         rows, cols = max(rows, row_tags_total), max(cols, min(rless, 16_384))
     if is_xml and cols:
         report.extents[member] = (rows, cols)
+
+
+def _scan_refs(body: bytes, rows: int, cols: int, row_tags_total: int, rless: int) -> tuple[int, int, int, int]:
+    """The exact scan of one piece of a part: farthest row and column referenced, rows, cells without ``r``."""
+    # Cells and rows without an ``r`` are placed by counting (rare, but a reader honours it).
+    row_tags = body.count(b"<row")
+    n_cells = body.count(b"<c ") + body.count(b"<c>") + body.count(b"<c/>")
+    refs = _REF.findall(body)
+    row_tags_total += row_tags
+    rless += max(0, n_cells - (len(refs) - min(row_tags, len(refs))))
+    if refs:
+        # max() over map() runs in C: a Python loop over two million references took
+        # longer than python-calamine's whole read of the sheet.
+        rows = max(rows, max(map(int, map(_DIGITS, refs))))
+        letters = set(map(_LETTERS, refs))
+        letters.discard(b"")
+        if letters:
+            cols = max(cols, max(map(_col_number, letters)))
+    return rows, cols, row_tags_total, rless
 
 
 #: Relationship types that may point outside the package: a hyperlink is only a link.
@@ -345,7 +388,7 @@ def _check_areas(zf: zipfile.ZipFile, fh, name: str, report: PackageReport, keep
 
 
 _TOKEN = re.compile(rb"<(?:\w+:)?(row|c)\b([^>]*?)(/?)>")
-_ROW_R = re.compile(rb'\sr="([0-9]{1,7})"')
+_ROW_R = re.compile(rb"""\sr\s*=\s*["']([0-9]{1,7})["']""")
 
 
 def _precise_extent(fh, info: zipfile.ZipInfo, name: str) -> tuple[int, int, str]:
