@@ -20,6 +20,7 @@ import unicodedata
 import zipfile
 from pathlib import Path
 
+from . import ooxml
 from .errors import InputError, OutputError, Problem, quote
 from .numbers import fmt_num, is_blank
 from .tables import Table, canonical_sheet, col_letter
@@ -268,51 +269,9 @@ def run_weights(args: argparse.Namespace) -> int:
 
 
 # --- --apply: write 分值 cells in place ------------------------------------------
-def _attr(tag: str, name: str) -> str | None:
-    m = re.search(rf'\s{re.escape(name)}="([^"]*)"', tag)
-    return m.group(1) if m else None
-
-
-def _resolve(base: str, target: str) -> str:
-    if target.startswith("/"):
-        return target.lstrip("/")
-    parts = [p for p in base.split("/") if p]
-    for p in target.split("/"):
-        if p == "..":
-            parts.pop()
-        elif p and p != ".":
-            parts.append(p)
-    return "/".join(parts)
-
-
-def _unescape(value: str) -> str:
-    return (
-        value.replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&quot;", '"')
-        .replace("&apos;", "'")
-        .replace("&amp;", "&")
-    )
-
-
 def _sheet_part(parts: dict[str, bytes], wanted: str) -> str:
     """The zip member of the worksheet called ``wanted``."""
-    rels = parts["_rels/.rels"].decode("utf-8")
-    main = next(
-        _resolve("", _attr(r, "Target") or "")
-        for r in re.findall(r"<Relationship\b[^>]*>", rels)
-        if (_attr(r, "Type") or "").endswith("/officeDocument")
-    )
-    base = main.rsplit("/", 1)[0] if "/" in main else ""
-    workbook = parts[main].decode("utf-8")
-    rid = next(
-        _attr(tag, "r:id") or _attr(tag, "id")
-        for tag in re.findall(r"<(?:\w+:)?sheet\b[^>]*>", workbook)
-        if _unescape(_attr(tag, "name") or "") == wanted
-    )
-    wb_rels = parts[f"{base}/_rels/{main.rsplit('/', 1)[-1]}.rels" if base else f"_rels/{main}.rels"].decode("utf-8")
-    target = next(_attr(r, "Target") for r in re.findall(r"<Relationship\b[^>]*>", wb_rels) if _attr(r, "Id") == rid)
-    return _resolve(base, target or "")
+    return ooxml.sheet_parts(parts)[wanted]
 
 
 def _col_index(ref: str) -> int:

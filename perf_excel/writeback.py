@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from xml.sax.saxutils import escape
 
+from . import ooxml
 from .assess import NOT_FOR_CATEGORY, Results
 from .errors import OutputError
 from .tables import col_letter
@@ -232,41 +233,20 @@ def _result_parts(results: Results, styles: _Styles, anomalies: Sequence[Anomaly
 
 
 # --- package -----------------------------------------------------------------
-def _attr(tag: str, name: str) -> str | None:
-    m = re.search(rf'\s{re.escape(name)}="([^"]*)"', tag)
-    return m.group(1) if m else None
-
-
-def _unescape_attr(value: str) -> str:
-    return value.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"').replace("&amp;", "&")
-
-
-def _resolve(base_dir: str, target: str) -> str:
-    if target.startswith("/"):
-        return target.lstrip("/")
-    parts = [p for p in base_dir.split("/") if p]
-    for p in target.split("/"):
-        if p == "..":
-            parts.pop()
-        elif p and p != ".":
-            parts.append(p)
-    return "/".join(parts)
-
-
 def _splice(source: dict[str, bytes], results: Results, anomalies: Sequence[Anomaly] | None = None) -> dict[str, bytes]:
     """The package's parts with 结果 and 计分明细 (and 数据异动预警) written in; other parts are left alone."""
     parts = dict(source)
-    wb_path = _main_part(parts)
+    wb_path = ooxml.main_part(parts)
     wb_dir = wb_path.rsplit("/", 1)[0] if "/" in wb_path else ""
-    rels_path = f"{wb_dir}/_rels/{wb_path.rsplit('/', 1)[-1]}.rels" if wb_dir else f"_rels/{wb_path}.rels"
+    rels_path = ooxml.rels_path(wb_path)
     workbook = parts[wb_path].decode("utf-8")
     rels = parts[rels_path].decode("utf-8")
     types = parts["[Content_Types].xml"].decode("utf-8")
 
     styles_path = None
     for rel in re.findall(r"<Relationship\b[^>]*>", rels):
-        if (_attr(rel, "Type") or "").endswith("/styles"):
-            styles_path = _resolve(wb_dir, _attr(rel, "Target") or "")
+        if (ooxml.attr(rel, "Type") or "").endswith("/styles"):
+            styles_path = ooxml.resolve(wb_dir, ooxml.attr(rel, "Target") or "")
     first_xf = None
     if styles_path and styles_path in parts:
         styles_xml, first_xf = _add_styles(parts[styles_path].decode("utf-8"))
@@ -275,16 +255,16 @@ def _splice(source: dict[str, bytes], results: Results, anomalies: Sequence[Anom
     styles = _Styles(first_xf)
 
     rel_targets = {
-        _attr(rel, "Id"): _resolve(wb_dir, _attr(rel, "Target") or "")
+        ooxml.attr(rel, "Id"): ooxml.resolve(wb_dir, ooxml.attr(rel, "Target") or "")
         for rel in re.findall(r"<Relationship\b[^>]*>", rels)
     }
     sheet_tags = re.findall(r"<(?:\w+:)?sheet\b[^>]*/>", workbook)
     by_name = {}
     for index, tag in enumerate(sheet_tags):
-        name = _unescape_attr(_attr(tag, "name") or "")
+        name = ooxml.unescape_attr(ooxml.attr(tag, "name") or "")
         rid = re.search(r'\s\w+:id="([^"]*)"', tag)
         by_name[name] = (index, rel_targets.get(rid.group(1)) if rid else None)
-    sheet_ids = [int(_attr(t, "sheetId") or 0) for t in sheet_tags]
+    sheet_ids = [int(ooxml.attr(t, "sheetId") or 0) for t in sheet_tags]
     next_id = max(sheet_ids, default=0) + 1
     next_index = len(sheet_tags)
     existing_parts = {p.lower() for p in parts}
@@ -345,14 +325,6 @@ def _insert_sheets(workbook: str, sheet_tags: Sequence[str], titles: Sequence[st
     after = re.search(rf"</{prefix}externalReferences>", workbook) or re.search(rf"</{prefix}sheets>", workbook)
     block = f"<{prefix}definedNames>" + "".join(titles) + f"</{prefix}definedNames>"
     return workbook[: after.end()] + block + workbook[after.end() :]
-
-
-def _main_part(parts: dict[str, bytes]) -> str:
-    rels = parts["_rels/.rels"].decode("utf-8")
-    for rel in re.findall(r"<Relationship\b[^>]*>", rels):
-        if (_attr(rel, "Type") or "").endswith("/officeDocument"):
-            return _resolve("", _attr(rel, "Target") or "")
-    raise ValueError("no officeDocument relationship")
 
 
 def write_back(results: Results, path: str | os.PathLike, anomalies: Sequence[Anomaly] | None = None) -> Path:
