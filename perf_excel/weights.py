@@ -70,7 +70,7 @@ RI_TABLES: Mapping[str, tuple[float, ...]] = {
 #: Where each RI table is published (shown with the result).
 RI_SOURCES: Mapping[str, str] = {
     "saaty": "Saaty, The Analytic Hierarchy Process, McGraw-Hill, 1980（n = 1–15）",
-    "cn": "司守奎、孙玺菁《数学建模算法与应用》，国防工业出版社（层次分析法一章，平均随机一致性指标表，n = 1–15）",
+    "cn": "国内教材通行的修正表（许树柏《实用决策方法——层次分析法原理》，天津大学出版社，1988；n = 1–15）",
 }
 AHP_METHODS: Mapping[str, str] = {
     "eigen": "特征向量法",
