@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 
 from .assess import Results, assess
+from .build import build_scheme
 from .errors import InputError
-from .workbook import read_workbook
+from .tables import Table
+from .workbook import read_tables
 
 __all__ = ["load_results", "register", "run_report", "run_yearbook"]
 
@@ -39,15 +42,24 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def load_results(path: str | Path) -> Results:
     """Read, validate and assess a workbook; warnings go to stderr."""
+    return _load(path)[0]
+
+
+def _load(path: str | Path) -> tuple[Results, dict[str, Table]]:
+    """:func:`load_results`, also returning the sheets read (so that ``report`` reads the workbook once)."""
     path = Path(path)
-    scheme, dataset, warnings = read_workbook(path)
+    tables = read_tables(path)
+    scheme, dataset, warnings = build_scheme(tables, file=path.name)
+    errors = [p for p in warnings if p.is_error]
+    if errors:
+        raise InputError(errors)
     try:
         results = assess(scheme, dataset)
     except InputError as exc:
         raise exc.with_file(path.name) from None
     for w in (*warnings, *results.warnings):
         print(f"警告  {w.with_file(path.name)}", file=sys.stderr)
-    return results
+    return results, tables
 
 
 #: 设置 entries that point a report at a custom template (relative to the workbook's folder).
@@ -72,11 +84,12 @@ def template_from_settings(results: Results, workbook: str | Path, kind: str) ->
 def run_report(args: argparse.Namespace) -> int:
     from .render import render_bulletin, render_letters
 
-    results = load_results(args.workbook)
+    results, tables = _load(args.workbook)
     out = Path(args.output)
     bulletin_template = args.template or template_from_settings(results, args.workbook, "bulletin")
     letter_template = args.letter_template or template_from_settings(results, args.workbook, "letter")
-    anomalies = _anomalies(results, args.workbook, getattr(args, "previous", None))
+    anomalies = _anomalies(results, args.workbook, getattr(args, "previous", None), tables)
+    del tables
     written = [render_bulletin(results, out, template=bulletin_template, anomalies=anomalies)]
     print(f"通报已写入：{written[0]}")
     if args.letters or args.merged or args.letter_template:
@@ -102,11 +115,19 @@ def run_report(args: argparse.Namespace) -> int:
     return 0
 
 
-def _anomalies(results: Results, workbook: str | Path, previous: str | None) -> list:
-    """数据异动预警 for the bulletin's last attachment; problems around them go to stderr."""
-    from .anomaly_report import workbook_anomalies
+def _anomalies(
+    results: Results, workbook: str | Path, previous: str | None, tables: Mapping[str, Table] | None = None
+) -> list:
+    """数据异动预警 for the bulletin's last attachment; problems around them go to stderr.
 
-    anomalies, problems = workbook_anomalies(results.scheme, results.data, Path(workbook), previous)
+    ``tables``: the workbook's sheets already read (for its 历年 sheet); without them it is read again.
+    """
+    from .anomaly_report import collect_anomalies, workbook_anomalies
+
+    if tables is None:
+        anomalies, problems = workbook_anomalies(results.scheme, results.data, Path(workbook), previous)
+    else:
+        anomalies, problems = collect_anomalies(results.scheme, results.data, tables, Path(workbook), previous)
     for p in problems:
         print(f"警告  {p}", file=sys.stderr)
     if anomalies:

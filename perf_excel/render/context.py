@@ -108,35 +108,57 @@ def bulletin_context(results: Results, anomalies: Sequence[Anomaly] | None = Non
     ctx["grades"] = [{"name": g, "count": int((t["grade"] == g).sum())} for g in grade_names]
     ctx["excellent_rule"] = _excellent_rule(results)
     ctx["dimensions"] = list(results.scheme.dimensions)
+    # Whole columns as Python lists / numpy arrays, read once: cell by cell (``.at``, ``iterrows``)
+    # is what made a bulletin of 100,000 units slow.
+    dim_pos = {d: j for j, d in enumerate(results.dimensions.columns)}
+    dim_values = results.dimensions.reindex(t.index).to_numpy(dtype=float)
+    cat_col = t["category"].to_numpy(dtype=object)
+    rank_col = t["rank"].to_numpy()
+    caps = []
+    if s.bonus_cap is not None:
+        caps.append(f"加分上限{fmt_num(s.bonus_cap)}分")
+    if s.penalty_cap is not None:
+        caps.append(f"扣分上限{fmt_num(s.penalty_cap)}分")
+    note = "各维度得分为指标得分之和（不适用指标折算前）；总分＝指标得分合计（折算、修正后）＋加分－扣分"
+    note += (f"，{'，'.join(caps)}" if caps else "") + "；名次相同者并列，其后名次顺延。"
     categories = []
+    ordered: dict[str, tuple[Any, list[int], set[int]]] = {}
     for cat in results.scheme.categories:
-        sub = _ordered(results, cat)
+        members = np.flatnonzero(cat_col == cat)
+        # Stable sort by rank of the category's rows in table order (as ``sort_values(kind="stable")``).
+        rows = members[np.argsort(rank_col[members], kind="stable")].tolist()
+        sub = t.iloc[rows]
+        ranks = [int(r) for r in rank_col[rows]]
         tied = _tied(sub)
+        ordered[cat] = (sub, ranks, tied)
         dims = category_dimensions(results, cat)
+        block = dim_values[np.ix_(rows, [dim_pos[d] for d in dims])] if rows and dims else None
+        codes = sub.index.tolist()
+        names = sub["name"].tolist()
+        grades = sub["grade"].tolist()
+        vetoed_flags = sub["vetoed"].tolist()
+        adjustment = sub["adjustment"].to_numpy(dtype=float).tolist()
+        totals = sub["total"].to_numpy(dtype=float).tolist()
         units = []
-        for code, r in sub.iterrows():
+        for k, code in enumerate(codes):
+            rank = ranks[k]
+            grade = grades[k]
+            vetoed_k = bool(vetoed_flags[k])
             units.append(
                 {
                     "code": code,
-                    "name": r["name"],
-                    "rank": int(r["rank"]),
-                    "tied": int(r["rank"]) in tied,
-                    "dims": [_f(results.dimensions.at[code, d]) for d in dims],
-                    "adjustment": float(r["adjustment"]),
-                    "total": float(r["total"]),
-                    "grade": r["grade"],
+                    "name": names[k],
+                    "rank": rank,
+                    "tied": rank in tied,
+                    "dims": [None if math.isnan(v) else v for v in block[k].tolist()] if block is not None else [],
+                    "adjustment": adjustment[k],
+                    "total": totals[k],
+                    "grade": grade,
                     # A line break (docxtpl turns "\n" into <w:br/>) keeps the narrow column tidy.
-                    "grade_label": f"{r['grade']}\n（否决）" if r["vetoed"] else r["grade"],
-                    "vetoed": bool(r["vetoed"]),
+                    "grade_label": f"{grade}\n（否决）" if vetoed_k else grade,
+                    "vetoed": vetoed_k,
                 }
             )
-        caps = []
-        if s.bonus_cap is not None:
-            caps.append(f"加分上限{fmt_num(s.bonus_cap)}分")
-        if s.penalty_cap is not None:
-            caps.append(f"扣分上限{fmt_num(s.penalty_cap)}分")
-        note = "各维度得分为指标得分之和（不适用指标折算前）；总分＝指标得分合计（折算、修正后）＋加分－扣分"
-        note += (f"，{'，'.join(caps)}" if caps else "") + "；名次相同者并列，其后名次顺延。"
         categories.append(
             {
                 "name": cat,
@@ -155,20 +177,24 @@ def bulletin_context(results: Results, anomalies: Sequence[Anomaly] | None = Non
     ctx["categories"] = categories
     ctx["excellent"] = [{"category": c["name"], "units": c["excellent"]} for c in categories]
     vetoed = []
+    effect = _veto_effect(results)
     for cat in results.scheme.categories:
-        sub = _ordered(results, cat)
-        tied = _tied(sub)
-        for code, r in sub[sub["vetoed"]].iterrows():
+        sub, ranks, tied = ordered[cat]
+        flags = sub["vetoed"].to_numpy(dtype=bool)
+        if not flags.any():
+            continue
+        for k in np.flatnonzero(flags).tolist():
+            r = sub.iloc[k]
             vetoed.append(
                 {
-                    "code": code,
+                    "code": sub.index[k],
                     "name": r["name"],
                     "category": cat,
                     "reasons": list(r["veto_reasons"]),
-                    "effect": _veto_effect(results),
+                    "effect": effect,
                     "total": float(r["total"]),
-                    "rank": int(r["rank"]),
-                    "tied": int(r["rank"]) in tied,
+                    "rank": ranks[k],
+                    "tied": ranks[k] in tied,
                     "grade": r["grade"],
                 }
             )
@@ -215,27 +241,31 @@ def _notes(results: Results) -> list[dict[str, Any]]:
     t = results.table
     s = results.scheme.settings
     notes = []
+    codes = t.index.tolist()
+    names = t["name"].tolist()
+    pos = {code: k for k, code in enumerate(codes)}
 
-    def line(code: str) -> str:
-        return f"{t.at[code, 'name']}：{results.total_explanation(code)}。"
+    def line(k: int) -> str:
+        return f"{names[k]}：{results.total_explanation(codes[k])}。"
 
-    rescaled = [c for c in t.index if t.at[c, "factor"] != 1]
+    def where(mask) -> list[int]:
+        return np.flatnonzero(np.asarray(mask, dtype=bool)).tolist()
+
+    rescaled = where(t["factor"].to_numpy() != 1)
     if rescaled:
         notes.append(
             {
                 "heading": "关于不适用指标的折算",
                 "lines": [
                     "指标不适用的单位，按“适用指标得分合计×全部指标分值÷适用指标分值”折算为百分制。",
-                    *(line(c) for c in rescaled),
+                    *(line(k) for k in rescaled),
                 ],
             }
         )
-    capped = [
-        c
-        for c in t.index
-        if t.at[c, "bonus"] < t.at[c, "bonus_claimed"] or t.at[c, "penalty"] < t.at[c, "penalty_claimed"]
-    ]
-    adjusted = [c for c in t.index if t.at[c, "bonus_claimed"] or t.at[c, "penalty_claimed"]]
+    bonus, bonus_claimed = t["bonus"].to_numpy(), t["bonus_claimed"].to_numpy()
+    penalty, penalty_claimed = t["penalty"].to_numpy(), t["penalty_claimed"].to_numpy()
+    capped = set(where((bonus < bonus_claimed) | (penalty < penalty_claimed)))
+    adjusted = where((bonus_claimed != 0) | (penalty_claimed != 0))
     if adjusted:
         caps = []
         if s.bonus_cap is not None:
@@ -245,36 +275,37 @@ def _notes(results: Results) -> list[dict[str, Any]]:
         lines = []
         if caps:
             lines.append("，".join(caps) + "。")
-        for c in adjusted:
-            items = "、".join(
-                f"{a.kind}{fmt_num(a.points)}分（{a.reason}）" if a.reason else f"{a.kind}{fmt_num(a.points)}分"
-                for a in results.scheme.adjustments
-                if a.unit == c
-            )
-            text = f"{t.at[c, 'name']}：{items}"
-            if c in capped:
-                text += f"；{results.total_explanation(c)}"
+        by_unit: dict[str, list[str]] = {}
+        for a in results.scheme.adjustments:
+            text = f"{a.kind}{fmt_num(a.points)}分（{a.reason}）" if a.reason else f"{a.kind}{fmt_num(a.points)}分"
+            by_unit.setdefault(a.unit, []).append(text)
+        for k in adjusted:
+            text = f"{names[k]}：{'、'.join(by_unit.get(codes[k], ()))}"
+            if k in capped:
+                text += f"；{results.total_explanation(codes[k])}"
             lines.append(text + "。")
         notes.append({"heading": "关于加减分", "lines": lines})
     if results.scheme.corrections:
-        names = {i.code: i.name for i in results.scheme.indicators}
+        ind_names = {i.code: i.name for i in results.scheme.indicators}
         lines = []
         for corr in results.scheme.corrections:
-            if corr.unit not in t.index:
+            if corr.unit not in pos:
                 continue
-            target = f"指标“{names.get(corr.indicator, corr.indicator)}”得分" if corr.indicator else "总分"
+            target = f"指标“{ind_names.get(corr.indicator, corr.indicator)}”得分" if corr.indicator else "总分"
             reason = f"（{corr.reason}）" if corr.reason else ""
-            lines.append(f"{t.at[corr.unit, 'name']}：{target}乘以修正系数{fmt_num(corr.coefficient)}{reason}。")
+            lines.append(f"{names[pos[corr.unit]]}：{target}乘以修正系数{fmt_num(corr.coefficient)}{reason}。")
         if lines:
             notes.append({"heading": "关于动态修正", "lines": lines})
-    vetoed = [c for c in t.index if t.at[c, "vetoed"]]
-    over = [c for c in t.index if t.at[c, "over_quota"]]
+    vetoed = where(t["vetoed"].to_numpy())
+    over = where(t["over_quota"].to_numpy())
     if vetoed or over:
-        lines = [line(c) for c in vetoed]
-        for c in over:
+        lines = [line(k) for k in vetoed]
+        totals = t["total"].to_numpy()
+        grades = t["grade"].tolist()
+        for k in over:
             lines.append(
-                f"{t.at[c, 'name']}：总分{fmt2(t.at[c, 'total'])}分，达到{s.top_grade}分数线，"
-                f"但{s.top_grade}名额已满，评为{t.at[c, 'grade']}。"
+                f"{names[k]}：总分{fmt2(totals[k])}分，达到{s.top_grade}分数线，"
+                f"但{s.top_grade}名额已满，评为{grades[k]}。"
             )
         notes.append({"heading": f"关于一票否决和{s.top_grade}名额", "lines": lines})
     return notes

@@ -7,14 +7,14 @@ and the diff in version control is the review.
 
 from __future__ import annotations
 
-import io
 import shutil
 import tempfile
 from pathlib import Path
 
 from .canon import canonical_parts
-from .context import LetterContexts, bulletin_context
-from .engine import PreparedTemplate, load_template, render_docx
+from .context import LetterContexts
+from .documents import bulletin_bytes
+from .engine import PreparedTemplate, load_template
 from .env import make_env
 from .samples import sample_results, sample_years
 from .yearbook import render_yearbook
@@ -29,10 +29,7 @@ def golden_documents() -> dict[str, bytes]:
     env = make_env()
     results = sample_results()
     docs: dict[str, bytes] = {}
-    name, data = load_template(None, "bulletin.docx")
-    buf = io.BytesIO()
-    render_docx(name, data, bulletin_context(results), buf, env)
-    docs["bulletin.docx"] = buf.getvalue()
+    docs["bulletin.docx"] = bulletin_bytes(results)  # the path `perf-excel report` takes
     name, data = load_template(None, "letter.docx")
     prepared = PreparedTemplate(data, name, env)
     builder = LetterContexts(results)

@@ -1,0 +1,69 @@
+"""The bulletin's fast path (PreparedTemplate, issue 10 "Load") gives the parts docxtpl gives,
+and ``perf-excel report`` reads the workbook once."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+
+from perf_excel import workbook
+from perf_excel.cli import main
+from perf_excel.cli_report import _anomalies, _load
+from perf_excel.render.canon import canonical_parts, diff_parts
+from perf_excel.render.context import bulletin_context
+from perf_excel.render.documents import bulletin_bytes
+from perf_excel.render.engine import load_template, render_docx
+from perf_excel.render.env import make_env
+from perf_excel.render.samples import sample_results
+
+ROOT = Path(__file__).resolve().parents[1]
+WORKBOOKS = ["demo_city_2025.xlsx", "demo_kunming_2025.xlsx", "demo_yueyang_2025.xlsx", "demo_city_2024.xlsx"]
+
+
+def docxtpl_bulletin(results, anomalies=None) -> bytes:
+    """The reference: a new DocxTemplate, as the bulletin was rendered before."""
+    name, data = load_template(None, "bulletin.docx")
+    buf = io.BytesIO()
+    render_docx(name, data, bulletin_context(results, anomalies), buf, make_env())
+    return buf.getvalue()
+
+
+def assert_same_parts(fast: bytes, reference: bytes) -> None:
+    diff = diff_parts(canonical_parts(reference, media="size"), canonical_parts(fast, media="size"))
+    assert not diff, diff
+
+
+def test_sample_bulletin_same_as_docxtpl() -> None:
+    results = sample_results()
+    assert_same_parts(bulletin_bytes(results), docxtpl_bulletin(results))
+
+
+@pytest.mark.parametrize("name", WORKBOOKS)
+def test_demo_bulletin_with_anomalies_same_as_docxtpl(name: str, capsys: pytest.CaptureFixture) -> None:
+    path = ROOT / "workbooks" / name
+    results, tables = _load(path)
+    anomalies = _anomalies(results, path, None, tables)
+    assert_same_parts(bulletin_bytes(results, anomalies=anomalies), docxtpl_bulletin(results, anomalies))
+
+
+def test_anomalies_from_tables_same_as_reading_again(capsys: pytest.CaptureFixture) -> None:
+    path = ROOT / "workbooks" / "demo_city_2025.xlsx"
+    results, tables = _load(path)
+    assert _anomalies(results, path, None, tables) == _anomalies(results, path, None)
+
+
+def test_report_reads_the_workbook_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[str] = []
+    real = workbook.read_tables
+
+    def counting(path, *args, **kwargs):
+        calls.append(Path(path).name)
+        return real(path, *args, **kwargs)
+
+    monkeypatch.setattr("perf_excel.cli_report.read_tables", counting)
+    monkeypatch.setattr("perf_excel.anomaly_report.read_tables", counting)
+    assert main(["report", str(ROOT / "workbooks" / "demo_city_2025.xlsx"), "-o", str(tmp_path)]) == 0
+    assert calls == ["demo_city_2025.xlsx"]
+    assert len(list(tmp_path.glob("*.docx"))) == 1
