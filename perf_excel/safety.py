@@ -243,7 +243,8 @@ def _check_member(fh, info: zipfile.ZipInfo, name: str, report: PackageReport, k
         if not is_xml:
             continue
         data = tail + chunk
-        if _DOCTYPE[0] in data or _DOCTYPE[1] in data:
+        # "!" first: a one-byte search runs at memchr speed, and "!" is rare in XML.
+        if b"!" in data and (_DOCTYPE[0] in data or _DOCTYPE[1] in data):
             raise _refuse(
                 name,
                 f"{member} 含有 XML 文档类型声明（<!DOCTYPE>/<!ENTITY>），Office 不会写出这种内容，"
@@ -255,7 +256,11 @@ def _check_member(fh, info: zipfile.ZipInfo, name: str, report: PackageReport, k
             continue
         body, tail = (data[:cut], data[cut:]) if cut else (data, b"")
         if quick:
-            if _QUICK_FAR_REF.search(body) or _QUICK_CELL_WITHOUT_R.search(body) or b":c" in body:
+            if (
+                _QUICK_FAR_REF.search(body)
+                or _QUICK_CELL_WITHOUT_R.search(body)
+                or (b":" in body and b":c" in body)  # ":" alone first, at memchr speed
+            ):
                 quick, rescan = False, True  # the exact scan reads the part again from its start
             else:
                 bounded = bounded or b'<c r="' in body
