@@ -102,9 +102,19 @@ def score_efficacy(ind: Indicator, x: np.ndarray, groups: np.ndarray | None = No
     return _efficacy_parts(ind, x)[1]
 
 
+def _efficacy_level(ind: Indicator, x: float) -> int:
+    """The level index k of :func:`_efficacy_parts` for one value, without numpy (explain runs per cell)."""
+    sign = 1.0 if ind.positive else -1.0
+    xs = x * sign
+    for k, v in enumerate(ind.standards):
+        if xs >= float(v) * sign:
+            return k
+    return 5
+
+
 def _explain_efficacy(ind: Indicator, x: float, s: float, ctx: Mapping) -> str:
     v = ind.standards
-    k = int(_efficacy_parts(ind, np.array([x]))[0][0])
+    k = _efficacy_level(ind, x)
     better, worse = ("≥", "<") if ind.positive else ("≤", ">")
     if k == 0:
         return f"功效系数：{_N(x)} {better} 优秀值 {_N(v[0])}，得满分 {fmt2(s)}"
@@ -151,8 +161,32 @@ def score_band(ind: Indicator, x: np.ndarray, groups: np.ndarray | None = None) 
 _OP_TEXT = {">=": "≥", ">": ">", "<=": "≤", "<": "<", "=": "="}
 
 
+def _band_hit(band: Band, x: float) -> bool:
+    """:func:`_band_hits` for one value (``=`` as ``np.isclose(x, t, rtol=0, atol=1e-9)``)."""
+    t, op = band.threshold, band.op
+    if op == ">=":
+        return x >= t
+    if op == ">":
+        return x > t
+    if op == "<=":
+        return x <= t
+    if op == "<":
+        return x < t
+    if op == "=":
+        return x == t or (math.isfinite(x) and math.isfinite(t) and abs(x - t) <= 1e-9)
+    return op == "else"
+
+
+def match_band_scalar(bands: tuple[Band, ...], x: float) -> int:
+    """:func:`match_band` for one value: index of the first clause it meets, -1 if none."""
+    for i, band in enumerate(bands):
+        if _band_hit(band, x):
+            return i
+    return -1
+
+
 def _explain_band(ind: Indicator, x: float, s: float, ctx: Mapping) -> str:
-    i = int(match_band(ind.bands, np.array([x]))[0])
+    i = match_band_scalar(ind.bands, x)
     if i < 0:
         return f"区间：{_N(x)} 不满足任何区间，得 0.00"
     b = ind.bands[i]

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import pyexpat
 import re
 import struct
 import zipfile
@@ -440,11 +441,15 @@ class PreparedTemplate:
     # -- rendering
     def _render_text(self, tpl, src: str, context: Mapping[str, Any], where: str) -> str:
         xml = self._run(lambda: tpl.render(context), src, where)
-        xml = re.sub(r"\n<w:p([ >])", r"<w:p\1", xml)
-        xml = xml.replace("{_{", "{{").replace("}_}", "}}").replace("{_%", "{%").replace("%_}", "%}")
+        # Undo the newlines put before paragraphs at preparation (the same as re.sub(r"\n<w:p([ >])", r"<w:p\1"),
+        # without a template expansion per paragraph).
+        xml = xml.replace("\n<w:p ", "<w:p ").replace("\n<w:p>", "<w:p>")
+        # One-character tests first (memchr speed): without "_" none of the four escapes can occur.
+        if "_" in xml:
+            xml = xml.replace("{_{", "{{").replace("}_}", "}}").replace("{_%", "{%").replace("%_}", "%}")
         # docxtpl's resolve_listing turns tabs, newlines, \a and \f inside <w:t> into runs and breaks;
         # where no text holds one (the common case) it changes nothing and its regexes are skipped.
-        if _LISTING.search(xml):
+        if ("\t" in xml or "\n" in xml or "\a" in xml or "\f" in xml) and _LISTING.search(xml):
             xml = DocxTemplate.resolve_listing(None, xml)  # type: ignore[arg-type]
         return xml
 
@@ -456,7 +461,28 @@ class PreparedTemplate:
 
     def render_body(self, context: Mapping[str, Any]) -> etree._Element:
         """The rendered ``<w:body>`` element (tables fitted, docPr ids renumbered as docxtpl does)."""
+        return self._body_tree(self._render_text(self._body_tpl, self._body_src, context, "正文"))
+
+    def _body_bytes(self, context: Mapping[str, Any]) -> bytes:
+        """The rendered ``<w:body>`` as UTF-8 XML, parsed into a tree only when the tree must change.
+
+        Without a ``docPr`` (a drawing whose id docxtpl renumbers) or a ``{%tc%}`` column to fit, the
+        tree would be written back as it was parsed: the same XML after canonicalisation. The text is
+        then only checked to be well-formed, by expat (no tree, about half of lxml's parse and none of
+        its serialisation); whatever expat refuses goes through lxml, for lxml's own message.
+        """
         xml = self._render_text(self._body_tpl, self._body_src, context, "正文")
+        if "docPr" not in xml and f'w:w="{_FLEX}"' not in xml:
+            data = xml.encode("utf-8")
+            try:
+                pyexpat.ParserCreate().Parse(data, True)
+            except pyexpat.ExpatError:
+                pass
+            else:
+                return data
+        return etree.tostring(self._body_tree(xml))
+
+    def _body_tree(self, xml: str) -> etree._Element:
         tree = self._parse(xml, "正文", etree.XMLParser(huge_tree=True))
         if "docPr" in xml:
             ids = 1000
@@ -472,8 +498,8 @@ class PreparedTemplate:
         self._state = _RenderState()
         try:
             ctx = dict(context)
-            body = self.render_body(ctx)
-            parts: dict[str, bytes] = {self._doc_name: self._doc_prefix + etree.tostring(body) + self._doc_suffix}
+            body = self._body_bytes(ctx)
+            parts: dict[str, bytes] = {self._doc_name: self._doc_prefix + body + self._doc_suffix}
             for partname, src, tpl in self._parts:
                 parts[partname] = self._render_part(partname, src, tpl, ctx)
             parts["docProps/core.xml"] = self._render_core(ctx)

@@ -1,0 +1,110 @@
+"""Letters at ≥ 10× naive docxtpl (issue 9): the shortcuts must change nothing but the time.
+
+* the body of a template without drawings or ``{%tc%}`` columns is only checked to be XML (expat),
+  not parsed into a tree and written back: the same XML after canonicalisation, the same refusal
+  (lxml's message) when the rendered body is not XML;
+* explanations of 功效系数 and 区间 are computed without numpy: the same level and clause as the
+  vectorised scorers, hence the same text.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+import numpy as np
+import pytest
+from lxml import etree
+
+from perf_excel.errors import TemplateError
+from perf_excel.methods import _efficacy_level, _efficacy_parts, match_band, match_band_scalar
+from perf_excel.model import Band, Indicator
+from perf_excel.render.canon import canonical_xml
+from perf_excel.render.context import LetterContexts
+from perf_excel.render.engine import PreparedTemplate, load_template
+from perf_excel.render.env import make_env
+from perf_excel.render.samples import sample_results
+
+RESULTS = sample_results()
+
+
+def _letter_template() -> PreparedTemplate:
+    name, data = load_template(None, "letter.docx")
+    return PreparedTemplate(data, name, make_env())
+
+
+@pytest.mark.parametrize("unit", ["A01", "B02"])
+def test_body_without_drawings_is_written_as_rendered_and_equals_the_tree_path(unit):
+    prepared = _letter_template()
+    ctx = LetterContexts(RESULTS).context(unit)
+    fast = prepared._body_bytes(ctx)
+    tree = etree.tostring(prepared.render_body(ctx))
+    assert b"docPr" not in fast
+    assert fast != tree  # not the serialised tree (UTF-8, not character references) ...
+    assert canonical_xml("word/document.xml", fast) == canonical_xml("word/document.xml", tree)  # ... same XML
+    doc = zipfile.ZipFile(io.BytesIO(prepared.render(ctx))).read("word/document.xml")
+    assert fast in doc
+
+
+@pytest.mark.parametrize(
+    "broken",
+    [
+        '<w:body xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:p></w:body>',
+        '<w:body xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:t>\x01</w:t></w:body>',
+        '<w:body xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">&nosuch;</w:body>',
+    ],
+)
+def test_a_body_that_is_not_xml_is_still_refused_with_lxmls_message(monkeypatch, broken):
+    prepared = _letter_template()
+    monkeypatch.setattr(prepared, "_render_text", lambda *a: broken)
+    with pytest.raises(TemplateError, match="正文.*渲染结果不是有效的 XML"):
+        prepared.render(LetterContexts(RESULTS).context("A01"))
+
+
+def _ind(**kw) -> Indicator:
+    return Indicator(code="T1", name="测试指标", dimension="维度", points=10.0, **kw)
+
+
+STANDARDS = (100.0, 80.0, 60.0, 40.0, 20.0)
+
+
+@pytest.mark.parametrize(
+    "x, positive_level, reverse_level",
+    # 正向 standards 100 (优秀) … 20 (较差): the first one x reaches (x ≥ v). 逆向 standards 20 (优秀) … 100
+    # (较差): the first one x reaches (x ≤ v). 5 = below 较差.
+    [
+        (120, 0, 5),
+        (100, 0, 4),
+        (99.999, 1, 4),
+        (80, 1, 3),
+        (70, 2, 3),
+        (60, 2, 2),
+        (40, 3, 1),
+        (20, 4, 0),
+        (19.99, 5, 0),
+        (-5, 5, 0),
+    ],
+)
+def test_efficacy_level_without_numpy(x, positive_level, reverse_level):
+    for positive, expected in ((True, positive_level), (False, reverse_level)):
+        ind = _ind(method="efficacy", positive=positive, standards=STANDARDS if positive else STANDARDS[::-1])
+        assert _efficacy_level(ind, float(x)) == expected
+        assert int(_efficacy_parts(ind, np.array([float(x)]))[0][0]) == expected
+
+
+BANDS = (Band(">=", 90.0, 1.0), Band(">", 80.0, 0.8), Band("=", 80.0, 0.7), Band("<", 0.0, 0.0), Band("else", 0.0, 0.5))
+
+
+@pytest.mark.parametrize(
+    "x, expected",
+    [(95, 0), (90, 0), (85, 1), (80, 2), (80 + 5e-10, 1), (80 - 5e-10, 2), (80 - 2e-9, 4), (-1, 3), (0, 4)],
+)
+def test_band_clause_without_numpy(x, expected):
+    assert match_band_scalar(BANDS, float(x)) == expected
+    assert int(match_band(BANDS, np.array([float(x)]))[0]) == expected
+
+
+def test_band_without_else_can_match_nothing():
+    bands = (Band("<=", 10.0, 1.0), Band("=", 20.0, 0.5))
+    assert [match_band_scalar(bands, v) for v in (5.0, 20.0, 15.0, float("inf"))] == [0, 1, -1, -1]
+    assert list(match_band(bands, np.array([5.0, 20.0, 15.0, np.inf]))) == [0, 1, -1, -1]
