@@ -389,6 +389,7 @@ class PreparedTemplate:
         # Core properties.
         self._core_xml = dict(self._members).get("docProps/core.xml")
         self._core_tpls = {}
+        self._core_constant: dict[str, str] = {}
         for prop in CORE_PROPERTIES:
             initial = getattr(doc.core_properties, prop)
             self._core_tpls[prop] = (initial, self._compile(initial, "文档属性"))
@@ -523,7 +524,12 @@ class PreparedTemplate:
         el = parse_xml(self._core_xml)
         props = CoreProperties(el)
         for prop, (src, tpl) in self._core_tpls.items():
-            setattr(props, prop, _plain(self._run(lambda tpl=tpl: tpl.render(ctx), src, "文档属性")))
+            value = self._core_constant.get(prop)
+            if value is None:
+                value = _plain(self._run(lambda tpl=tpl: tpl.render(ctx), src, "文档属性"))
+                if not any(mark in src for mark in ("{{", "{%", "{#")):
+                    self._core_constant[prop] = value  # plain text renders to itself every time
+            setattr(props, prop, value)
         return serialize_part_xml(el)
 
     def _zip(self, parts: Mapping[str, bytes], images: list[tuple[str, str, bytes]]) -> bytes:
