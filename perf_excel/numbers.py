@@ -81,6 +81,16 @@ def round_half_up(value: float, digits: int = 2) -> float:
         # Beyond 1e15 a float has no second decimal to round, and Decimal.quantize
         # would overflow its 28 digits (a value of 1e300 typed into 数据; issue 10).
         return value
+    if 0 <= digits <= 3:
+        # Fast path, the same result without Decimal (letters format thousands of scores). Below
+        # 1e8 the float product is within 1e-7 of the product of repr's decimal, and the 10-place
+        # rounding below moves that by at most 5e-8: away from a tie (more than 1e-6) both round
+        # to the same integer n, and n / 10**digits is the correctly rounded float of that
+        # decimal, which is what float(Decimal) gives. Near a tie: Decimal.
+        scale = 10.0**digits
+        scaled = abs(value) * scale
+        if scaled < 1e8 and abs(scaled - math.floor(scaled) - 0.5) > 1e-6:
+            return math.copysign(math.floor(scaled + 0.5) / scale, value)
     # repr() gives the shortest decimal that round-trips; rounding it to 10 places
     # first removes noise from sums like 0.1 + 0.2 before the half-up step.
     exact = Decimal(repr(value)).quantize(Decimal("1e-10"), rounding=ROUND_HALF_UP)

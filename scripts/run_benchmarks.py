@@ -43,7 +43,7 @@ BENCHMARKS: dict[int, tuple[str, str, list[str], list[str]]] = {
     3: (
         "bench_letters.py",
         "Feedback letters",
-        ["--letters", "1000", "--indicators", "40", "--naive-sample", "100", "--chart-sample", "20"],
+        ["--letters", "1000", "--indicators", "40", "--naive-sample", "100", "--chart-sample", "20", "--repeat", "3"],
         ["--letters", "30", "--indicators", "10", "--naive-sample", "10", "--chart-sample", "3"],
     ),
     4: (

@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import io
+import math
 import zipfile
 
 import numpy as np
@@ -108,3 +109,51 @@ def test_band_without_else_can_match_nothing():
     bands = (Band("<=", 10.0, 1.0), Band("=", 20.0, 0.5))
     assert [match_band_scalar(bands, v) for v in (5.0, 20.0, 15.0, float("inf"))] == [0, 1, -1, -1]
     assert list(match_band(bands, np.array([5.0, 20.0, 15.0, np.inf]))) == [0, 1, -1, -1]
+
+
+# -- round_half_up: a float fast path away from ties, Decimal near them ------------------------------
+
+
+def _decimal_round_half_up(value: float, digits: int) -> float:
+    """The definition: repr's decimal, rounded half up to 10 places, then to ``digits``."""
+    from decimal import ROUND_HALF_UP, Decimal
+
+    exact = Decimal(repr(value)).quantize(Decimal("1e-10"), rounding=ROUND_HALF_UP)
+    return float(exact.quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP))
+
+
+@pytest.mark.parametrize(
+    "value, digits, expected",
+    [
+        (2.675, 2, 2.68),  # binary 2.67499999…: half up on the decimal, not the float
+        (-2.675, 2, -2.68),  # away from zero
+        (1.005, 2, 1.01),
+        (89.99499999, 2, 89.99),
+        (0.1 + 0.2, 1, 0.3),
+        (79.05046302029584, 2, 79.05),
+        (3.01375, 2, 3.01),
+        (0.5, 0, 1.0),
+        (-0.001, 2, -0.0),
+        (9999999.995, 2, 10000000.0),
+    ],
+)
+def test_round_half_up_by_hand(value, digits, expected):
+    from perf_excel.numbers import round_half_up
+
+    got = round_half_up(value, digits)
+    assert got == expected and math.copysign(1, got) == math.copysign(1, expected)
+
+
+def test_round_half_up_equals_the_decimal_definition_on_many_values():
+    from perf_excel.numbers import round_half_up
+
+    rng = np.random.default_rng(9)
+    values = list(rng.uniform(-1000, 1000, 20_000))
+    values += [round(v, k) for k in range(5) for v in rng.uniform(-100, 100, 4_000)]  # exact ties in decimal
+    values += [round(v, 3) + e for e in (1e-12, -1e-12, 5e-11, -5e-11, 1e-9) for v in rng.uniform(-50, 50, 2_000)]
+    values += list(rng.uniform(0, 1, 10_000) * 10.0 ** rng.integers(-8, 14, 10_000))
+    values += [a / b for a in range(1, 200) for b in (3, 7, 8, 16, 40, 200, 1000)]
+    values = [float(v) for v in values] + [0.0, -0.0, 1e14, -1e-300]
+    for digits in (0, 1, 2, 3, 4):
+        differing = [v for v in values if repr(round_half_up(v, digits)) != repr(_decimal_round_half_up(v, digits))]
+        assert differing == [], (digits, differing[:5])
