@@ -157,3 +157,45 @@ def test_round_half_up_equals_the_decimal_definition_on_many_values():
     for digits in (0, 1, 2, 3, 4):
         differing = [v for v in values if repr(round_half_up(v, digits)) != repr(_decimal_round_half_up(v, digits))]
         assert differing == [], (digits, differing[:5])
+
+
+# -- the shortcut is taken only when every value is escaped ----------------------------------------
+
+
+def test_raw_markup_with_an_undeclared_prefix_is_still_refused():
+    # expat (without namespaces) would accept <x:a/>; lxml refuses the undeclared prefix, as docxtpl does.
+    from markupsafe import Markup
+
+    prepared = _letter_template()
+    ctx = LetterContexts(RESULTS).context("A01")
+    ctx["unit"] = dict(ctx["unit"], name=Markup("<x:a/>"))
+    with pytest.raises(TemplateError, match="渲染结果不是有效的 XML"):
+        prepared.render(ctx)
+
+
+@pytest.mark.parametrize(
+    "value, plain",
+    [
+        ({"a": [1, 2.5, "x", None, True, ("y", {"b": -1})]}, True),
+        ({"a": [{"b": object()}]}, False),
+        ({"a": np.float64(1.0)}, False),  # not a plain float: the tree path, to be safe
+        ({"a": ["<b/>"]}, True),  # text is escaped when rendered
+    ],
+)
+def test_plain_data(value, plain):
+    from perf_excel.render.engine import _plain_data
+
+    assert _plain_data(value) is plain
+
+
+def test_templates_that_can_output_raw_markup_never_take_the_shortcut(tmp_path):
+    import docx
+
+    name, data = load_template(None, "letter.docx")
+    d = docx.Document(io.BytesIO(data))
+    d.add_paragraph("{{ unit.name|safe }}")
+    path = tmp_path / "safe.docx"
+    d.save(str(path))
+    name, data = load_template(path, "letter.docx")
+    assert _letter_template()._body_escaped is True
+    assert PreparedTemplate(data, name, make_env())._body_escaped is False

@@ -368,6 +368,7 @@ class PreparedTemplate:
         body_src = etree.tostring(root.body, encoding="unicode")
         self._body_src = re.sub(r"<w:p([ >])", r"\n<w:p\1", helper.patch_xml(body_src))
         self._body_tpl = self._compile(self._body_src, "正文")
+        self._body_escaped = "safe" not in self._body_src and "autoescape" not in self._body_src
         shell = etree.fromstring(serialize_part_xml(root))
         shell_body = shell.find(qn("w:body"))
         for el in list(shell_body):
@@ -471,9 +472,14 @@ class PreparedTemplate:
         tree would be written back as it was parsed: the same XML after canonicalisation. The text is
         then only checked to be well-formed, by expat (no tree, about half of lxml's parse and none of
         its serialisation); whatever expat refuses goes through lxml, for lxml's own message.
+        expat (without namespace processing, which costs as much as lxml) does not check that
+        prefixes are declared: the template's own text was parsed when it was prepared, so only raw
+        markup from a value could bring an undeclared one — hence the shortcut only when every value
+        is escaped: no ``safe`` filter or ``autoescape`` block in the template (decided once) and a
+        context of plain data (dicts, lists, text, numbers: no ``Markup``, no other objects).
         """
         xml = self._render_text(self._body_tpl, self._body_src, context, "正文")
-        if "docPr" not in xml and f'w:w="{_FLEX}"' not in xml:
+        if self._body_escaped and "docPr" not in xml and f'w:w="{_FLEX}"' not in xml and _plain_data(context):
             data = xml.encode("utf-8")
             try:
                 pyexpat.ParserCreate().Parse(data, True)
@@ -649,6 +655,28 @@ class PreparedTemplate:
 
 
 _OXML_PARSER = etree.XMLParser(remove_blank_text=True, resolve_entities=False)
+_PLAIN_TYPES = frozenset({str, int, float, bool, type(None)})
+
+
+def _plain_data(value: Any) -> bool:
+    """Whether ``value`` is made only of dicts, lists, tuples, text, numbers and None (nothing a
+    template could output unescaped)."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        kind = type(item)
+        if kind in _PLAIN_TYPES:
+            continue
+        if kind is dict:
+            stack.extend(item)  # keys can be output too
+            stack.extend(item.values())
+        elif kind is list or kind is tuple:
+            stack.extend(item)
+        else:
+            return False
+    return True
+
+
 _LISTING = re.compile(r"<w:t(?: [^>]*)?>[^<]*[\t\n\a\f]")
 
 
