@@ -4,6 +4,9 @@ and ``perf-excel report`` reads the workbook once."""
 from __future__ import annotations
 
 import io
+import re
+import zipfile
+from html import escape
 from pathlib import Path
 
 import pytest
@@ -67,3 +70,13 @@ def test_report_reads_the_workbook_once(tmp_path: Path, monkeypatch: pytest.Monk
     assert main(["report", str(ROOT / "workbooks" / "demo_city_2025.xlsx"), "-o", str(tmp_path)]) == 0
     assert calls == ["demo_city_2025.xlsx"]
     assert len(list(tmp_path.glob("*.docx"))) == 1
+
+
+def test_bulletin_xml_keeps_chinese_as_utf8() -> None:
+    """Not ``&#38738;&#23665;&#21439;`` for 青山县: a search of the raw XML finds the names, as with docxtpl."""
+    results = sample_results()
+    with zipfile.ZipFile(io.BytesIO(bulletin_bytes(results))) as z:
+        xml = z.read("word/document.xml").decode("utf-8")
+    assert not re.search(r"&#(x[0-9a-fA-F]{3,}|[0-9]{3,});", xml)
+    for name in results.table["name"]:
+        assert xml.count(escape(name)) >= 1, name

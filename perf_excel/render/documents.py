@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+import zipfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -86,9 +87,43 @@ def bulletin_bytes(
     name, data = load_template(template, "bulletin.docx")
     context = bulletin_context(results, anomalies)
     if template is None:
-        return PreparedTemplate(data, name, make_env()).render(context)
+        return _utf8_parts(PreparedTemplate(data, name, make_env()).render(context))
     buf = io.BytesIO()
     render_docx(name, data, context, buf, make_env())
+    return buf.getvalue()
+
+
+_CHAR_REF = re.compile(rb"&#(x[0-9a-fA-F]+|[0-9]+);")
+
+
+def _char(m: re.Match) -> bytes:
+    ref = m.group(1)
+    code = int(ref[1:], 16) if ref[:1] == b"x" else int(ref)
+    return chr(code).encode("utf-8") if code >= 0x80 else m.group(0)
+
+
+def _utf8_parts(docx: bytes) -> bytes:
+    """``docx`` with the XML parts written as docxtpl writes them: non-ASCII text as UTF-8 characters.
+
+    :class:`PreparedTemplate` serialises a body it had to re-parse (to fit ``{%tc%}`` columns) as ASCII,
+    every Chinese character a ``&#20844;`` reference: the same XML after canonicalisation, but 1.5 times
+    the size, and a search of the raw XML for a unit's name fails. Members are written back compressed
+    (level 6, as python-docx does); a package without such references is returned as it is.
+    """
+    src = zipfile.ZipFile(io.BytesIO(docx))
+    members = [(info, src.read(info)) for info in src.infolist()]
+    fixed = {}
+    for info, blob in members:
+        if info.filename.endswith(".xml") and b"&#" in blob:
+            new = _CHAR_REF.sub(_char, blob)
+            if new != blob:
+                fixed[info.filename] = new
+    if not fixed:
+        return docx
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED, compresslevel=6) as out:
+        for info, blob in members:
+            out.writestr(info, fixed.get(info.filename, blob), compress_type=info.compress_type, compresslevel=6)
     return buf.getvalue()
 
 
