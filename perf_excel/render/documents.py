@@ -96,10 +96,14 @@ def bulletin_bytes(
 _CHAR_REF = re.compile(rb"&#(x[0-9a-fA-F]+|[0-9]+);")
 
 
-def _char(m: re.Match) -> bytes:
-    ref = m.group(1)
-    code = int(ref[1:], 16) if ref[:1] == b"x" else int(ref)
-    return chr(code).encode("utf-8") if code >= 0x80 else m.group(0)
+def _char(m: re.Match, cache: dict[bytes, bytes]) -> bytes:
+    whole = m.group(0)
+    char = cache.get(whole)
+    if char is None:  # a few hundred distinct characters for millions of references
+        ref = m.group(1)
+        code = int(ref[1:], 16) if ref[:1] == b"x" else int(ref)
+        char = cache[whole] = chr(code).encode("utf-8") if code >= 0x80 else whole
+    return char
 
 
 def _utf8_parts(docx: bytes) -> bytes:
@@ -115,7 +119,8 @@ def _utf8_parts(docx: bytes) -> bytes:
     fixed = {}
     for info, blob in members:
         if info.filename.endswith(".xml") and b"&#" in blob:
-            new = _CHAR_REF.sub(_char, blob)
+            cache: dict[bytes, bytes] = {}
+            new = _CHAR_REF.sub(lambda m, cache=cache: _char(m, cache), blob)
             if new != blob:
                 fixed[info.filename] = new
     if not fixed:
