@@ -111,25 +111,42 @@ def _utf8_parts(docx: bytes) -> bytes:
 
     :class:`PreparedTemplate` serialises a body it had to re-parse (to fit ``{%tc%}`` columns) as ASCII,
     every Chinese character a ``&#20844;`` reference: the same XML after canonicalisation, but 1.5 times
-    the size, and a search of the raw XML for a unit's name fails. Members are written back compressed
-    (level 6, as python-docx does); a package without such references is returned as it is.
+    the size, and a search of the raw XML for a unit's name fails. Members are streamed in chunks (a
+    province's body is hundreds of MB) and written back compressed (level 6, as python-docx does); a
+    package without such references is returned as it is.
     """
-    src = zipfile.ZipFile(io.BytesIO(docx))
-    members = [(info, src.read(info)) for info in src.infolist()]
-    fixed = {}
-    for info, blob in members:
-        if info.filename.endswith(".xml") and b"&#" in blob:
-            cache: dict[bytes, bytes] = {}
-            new = _CHAR_REF.sub(lambda m, cache=cache: _char(m, cache), blob)
-            if new != blob:
-                fixed[info.filename] = new
-    if not fixed:
-        return docx
+    cache: dict[bytes, bytes] = {}
+
+    def sub(m: re.Match) -> bytes:
+        return _char(m, cache)
+
+    changed = False
     buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED, compresslevel=6) as out:
-        for info, blob in members:
-            out.writestr(info, fixed.get(info.filename, blob), compress_type=info.compress_type, compresslevel=6)
-    return buf.getvalue()
+    with (
+        zipfile.ZipFile(io.BytesIO(docx)) as src,
+        zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED, compresslevel=6) as out,
+    ):
+        for info in src.infolist():
+            target = zipfile.ZipInfo(info.filename, info.date_time)
+            target.compress_type = info.compress_type
+            target.external_attr = info.external_attr
+            if not info.filename.endswith(".xml"):
+                out.writestr(target, src.read(info))
+                continue
+            with src.open(info) as r, out.open(target, "w") as w:
+                carry = b""
+                while chunk := r.read(1 << 22):
+                    chunk = carry + chunk
+                    # Keep a reference cut by the chunk's end for the next round.
+                    cut = chunk.rfind(b"&", max(len(chunk) - 16, 0))
+                    carry = b""
+                    if cut != -1 and b";" not in chunk[cut:]:
+                        chunk, carry = chunk[:cut], chunk[cut:]
+                    fixed = _CHAR_REF.sub(sub, chunk) if b"&#" in chunk else chunk
+                    changed = changed or fixed != chunk
+                    w.write(fixed)
+                w.write(carry)
+    return buf.getvalue() if changed else docx
 
 
 @dataclass
