@@ -7,11 +7,9 @@ import sys
 from collections.abc import Mapping
 from pathlib import Path
 
-from .assess import Results, assess
-from .build import build_scheme
-from .errors import InputError
+from .assess import Results
 from .tables import Table
-from .workbook import read_tables
+from .workbook import assess_workbook
 
 __all__ = ["load_results", "register", "run_report", "run_yearbook"]
 
@@ -47,18 +45,9 @@ def load_results(path: str | Path) -> Results:
 
 def _load(path: str | Path) -> tuple[Results, dict[str, Table]]:
     """:func:`load_results`, also returning the sheets read (so that ``report`` reads the workbook once)."""
-    path = Path(path)
-    tables = read_tables(path)
-    scheme, dataset, warnings = build_scheme(tables, file=path.name)
-    errors = [p for p in warnings if p.is_error]
-    if errors:
-        raise InputError(errors)
-    try:
-        results = assess(scheme, dataset)
-    except InputError as exc:
-        raise exc.with_file(path.name) from None
-    for w in (*warnings, *results.warnings):
-        print(f"警告  {w.with_file(path.name)}", file=sys.stderr)
+    results, tables, warnings = assess_workbook(path)
+    for w in warnings:
+        print(f"警告  {w}", file=sys.stderr)
     return results, tables
 
 

@@ -7,10 +7,9 @@ import json
 import sys
 from pathlib import Path
 
-from .assess import assess
 from .build import build_scheme
-from .errors import InputError, UsageError
-from .workbook import read_tables
+from .errors import UsageError
+from .workbook import assess_workbook, read_tables
 
 __all__ = ["register", "run_check", "run_score"]
 
@@ -68,17 +67,10 @@ def run_score(args: argparse.Namespace) -> int:
     if args.output and Path(args.output).resolve() == path.resolve():
         raise UsageError(f"{path.name}：-o 不能指向源工作簿本身（会覆盖数据）；要写回源工作簿请用 --write-back")
     previous = getattr(args, "previous", None)
-    tables = read_tables(path)
-    scheme, dataset, warnings = build_scheme(tables, file=path.name)
-    errors = [p for p in warnings if p.is_error]
-    if errors:
-        raise InputError(errors)
-    try:
-        results = assess(scheme, dataset)
-    except InputError as exc:
-        raise exc.with_file(path.name) from None
-    for w in (*warnings, *results.warnings):
-        print(f"警告  {w.with_file(path.name)}", file=sys.stderr)
+    results, tables, warnings = assess_workbook(path)
+    scheme, dataset = results.scheme, results.data
+    for w in warnings:
+        print(f"警告  {w}", file=sys.stderr)
     anomalies = None
     if args.output or args.write_back or previous:
         anomalies = _anomalies(scheme, dataset, tables, path, previous, listed=not (args.output or args.write_back))

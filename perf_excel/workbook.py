@@ -23,6 +23,7 @@ from pathlib import Path
 
 from python_calamine import CalamineWorkbook
 
+from .assess import Results, assess
 from .build import build_scheme
 from .dataset import Dataset
 from .errors import InputError, Problem
@@ -30,7 +31,7 @@ from .model import Scheme
 from .numbers import is_blank
 from .tables import SHEETS, Table, canonical_sheet, col_letter
 
-__all__ = ["REQUIRED_SHEETS", "SUFFIXES", "open_problem", "read_tables", "read_workbook"]
+__all__ = ["REQUIRED_SHEETS", "SUFFIXES", "assess_workbook", "open_problem", "read_tables", "read_workbook"]
 
 #: A column that identifies each contract sheet's header row.
 _HEADER_MARKERS: Mapping[str, tuple[str, ...]] = {
@@ -307,3 +308,24 @@ def read_workbook(path: str | Path) -> tuple[Scheme, Dataset, list[Problem]]:
     if errors:
         raise InputError(errors)
     return scheme, dataset, problems
+
+
+def assess_workbook(path: str | Path) -> tuple[Results, dict[str, Table], list[Problem]]:
+    """Read, check and assess a workbook: ``(results, tables, warnings)``.
+
+    The sheets read are returned too, so that a caller needing more of them (a 历年 sheet
+    for the anomaly warnings) does not read the workbook twice. Raises :class:`InputError`
+    with every error, each naming the file.
+    """
+    path = Path(path)
+    tables = read_tables(path)
+    scheme, dataset, problems = build_scheme(tables, file=path.name)
+    errors = [p for p in problems if p.is_error]
+    if errors:
+        raise InputError(errors)
+    try:
+        results = assess(scheme, dataset)
+    except InputError as exc:
+        raise exc.with_file(path.name) from None
+    warnings = [p.with_file(path.name) for p in (*problems, *results.warnings)]
+    return results, tables, warnings

@@ -65,7 +65,7 @@ def test_report_reads_the_workbook_once(tmp_path: Path, monkeypatch: pytest.Monk
         calls.append(Path(path).name)
         return real(path, *args, **kwargs)
 
-    monkeypatch.setattr("perf_excel.cli_report.read_tables", counting)
+    monkeypatch.setattr("perf_excel.workbook.read_tables", counting)
     monkeypatch.setattr("perf_excel.anomaly_report.read_tables", counting)
     assert main(["report", str(ROOT / "workbooks" / "demo_city_2025.xlsx"), "-o", str(tmp_path)]) == 0
     assert calls == ["demo_city_2025.xlsx"]
