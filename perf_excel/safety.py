@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from operator import itemgetter
 from pathlib import Path
 
+from . import ooxml
 from .errors import InputError
 
 __all__ = [
@@ -359,19 +360,8 @@ def _sheet_parts(keep: dict[str, bytes]) -> dict[str, str]:
             sheet = re.search(rb'\sname="([^"]*)"', tag)
             rid = re.search(rb'\s\w+:id="([^"]*)"', tag)
             if sheet and rid and rid.group(1) in targets:
-                out[_normalise(targets[rid.group(1)])] = html.unescape(sheet.group(1).decode("utf-8", "replace"))
+                out[ooxml.resolve("", targets[rid.group(1)])] = html.unescape(sheet.group(1).decode("utf-8", "replace"))
     return out
-
-
-def _normalise(part: str) -> str:
-    parts: list[str] = []
-    for p in part.split("/"):
-        if p == "..":
-            if parts:
-                parts.pop()
-        elif p and p != ".":
-            parts.append(p)
-    return "/".join(parts)
 
 
 def _check_areas(zf: zipfile.ZipFile, fh, name: str, report: PackageReport, keep: dict[str, bytes]) -> None:
