@@ -12,9 +12,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
-import os
 import re
-import shutil
 import sys
 import unicodedata
 import zipfile
@@ -328,8 +326,7 @@ def apply_points(workbook: str | Path, points: dict[str, float]) -> Path:
     :class:`InputError` when a name matches no indicator, :class:`OutputError` when the
     file cannot be written (nothing is changed then).
     """
-    from .writeback import backup_path, lock_file
-    from .writer import atomic_path
+    from .writeback import lock_file, replace_with_backup
 
     target = Path(workbook)
     if target.suffix.lower() not in (".xlsx", ".xlsm"):
@@ -383,9 +380,8 @@ def apply_points(workbook: str | Path, points: dict[str, float]) -> Path:
     if had_formula:
         # A formula cell became a value: Excel's calculation chain must be rebuilt.
         drop = {n for n in parts if n.endswith("calcChain.xml")}
-    tmp = atomic_path(target)
-    backup = backup_path(target)
-    try:
+
+    def write(tmp: Path) -> None:
         with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zout:
             for info in infos:
                 if info.filename in drop:
@@ -399,12 +395,5 @@ def apply_points(workbook: str | Path, points: dict[str, float]) -> Path:
                     zout.writestr(info.filename, new[info.filename], zipfile.ZIP_DEFLATED)
                 else:
                     zout.writestr(info, data)
-        shutil.copy2(target, backup)
-        os.replace(tmp, target)
-    except PermissionError:
-        tmp.unlink(missing_ok=True)
-        raise OutputError(f"{target.name}：文件被占用或只读，请关闭后重试；原文件未做任何改动") from None
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise OutputError(f"{target.name}：无法写入（{exc.strerror or exc}）；原文件未做任何改动") from None
-    return backup
+
+    return replace_with_backup(target, write)

@@ -20,7 +20,7 @@ import os
 import re
 import shutil
 import zipfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 from xml.sax.saxutils import escape
@@ -353,9 +353,8 @@ def write_back(results: Results, path: str | os.PathLike, anomalies: Sequence[An
         raise OutputError(
             f"{target.name}：工作簿结构不常见，无法安全写回；文件未做任何改动，请改用 -o 输出到单独的结果工作簿"
         ) from None
-    tmp = atomic_path(target)
-    backup = backup_path(target)
-    try:
+
+    def write(tmp: Path) -> None:
         with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zout:
             written = set()
             for info in infos:
@@ -371,7 +370,23 @@ def write_back(results: Results, path: str | os.PathLike, anomalies: Sequence[An
             for name, data in parts.items():
                 if name not in written:
                     zout.writestr(name, data, zipfile.ZIP_DEFLATED)
-        # The backup is also copied beside and renamed: a kill never leaves half a .bak (issue 10).
+
+    return replace_with_backup(target, write, "写回")
+
+
+def replace_with_backup(target: Path, write: Callable[[Path], None], verb: str = "写入") -> Path:
+    """Replace ``target`` by what ``write(tmp)`` writes to a temporary file beside it, keeping
+    the previous version as the backup (``<name>.bak``). Returns the backup path.
+
+    Nothing changes unless everything succeeds: the new file and the backup are each written
+    under a temporary name and renamed, so a kill at any moment leaves the old workbook or the
+    new one, and a whole backup or none (issue 10). Raises :class:`OutputError` when the file is
+    locked or cannot be written.
+    """
+    tmp = atomic_path(target)
+    backup = backup_path(target)
+    try:
+        write(tmp)
         bak_tmp = atomic_path(backup)
         try:
             shutil.copy2(target, bak_tmp)
@@ -380,11 +395,11 @@ def write_back(results: Results, path: str | os.PathLike, anomalies: Sequence[An
             bak_tmp.unlink(missing_ok=True)
         os.replace(tmp, target)
     except PermissionError:
-        tmp.unlink(missing_ok=True)
         raise OutputError(
             f"{target.name}：文件被占用或只读（可能正在 Excel 中打开），请关闭后重试；原文件未做任何改动"
         ) from None
     except OSError as exc:
+        raise OutputError(f"{target.name}：无法{verb}（{exc.strerror or exc}）；原文件未做任何改动") from None
+    finally:
         tmp.unlink(missing_ok=True)
-        raise OutputError(f"{target.name}：无法写回（{exc.strerror or exc}）；原文件未做任何改动") from None
     return backup
