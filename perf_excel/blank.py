@@ -550,7 +550,7 @@ def new_workbook(example: bool = False) -> Workbook:
 
 def save_new(wb: Workbook, path: str | os.PathLike, overwrite: bool = False) -> Path:
     """Save ``wb`` to ``path`` atomically; refuses to replace an existing file unless ``overwrite``."""
-    from .writer import atomic_path
+    from .writer import atomic_output
 
     target = Path(path)
     if target.suffix.lower() != ".xlsx":
@@ -561,14 +561,6 @@ def save_new(wb: Workbook, path: str | os.PathLike, overwrite: bool = False) -> 
         raise OutputError(f"{target.name}：文件已存在，未覆盖；请换一个文件名，或加 --force 覆盖")
     if not target.parent.exists():
         raise OutputError(f"{target}：文件夹不存在，请先创建")
-    tmp = atomic_path(target)
-    try:
+    with atomic_output(target) as tmp:
         wb.save(tmp)
-        os.replace(tmp, target)
-    except PermissionError:
-        tmp.unlink(missing_ok=True)
-        raise OutputError(f"{target.name}：文件被占用（可能正在 Excel 中打开），请关闭后重试") from None
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise OutputError(f"{target.name}：无法写入（{exc.strerror or exc}）") from None
     return target

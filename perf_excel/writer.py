@@ -12,6 +12,7 @@ import os
 import tempfile
 import zipfile
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 from xml.sax.saxutils import escape
@@ -311,6 +312,28 @@ def atomic_path(target: Path) -> Path:
     return Path(tmp)
 
 
+BUSY_IN_EXCEL = "文件被占用（可能正在 Excel 中打开），请关闭后重试"
+
+
+@contextmanager
+def atomic_output(target: Path, busy: str = BUSY_IN_EXCEL) -> Iterator[Path]:
+    """A temporary path beside ``target`` that replaces it when the block succeeds.
+
+    On any failure the temporary file is removed and ``target`` is left as it was; a locked
+    file (PermissionError) is reported with ``busy``, other OS errors with their reason.
+    """
+    tmp = atomic_path(target)
+    try:
+        yield tmp
+        os.replace(tmp, target)
+    except PermissionError:
+        raise OutputError(f"{target.name}：{busy}") from None
+    except OSError as exc:
+        raise OutputError(f"{target.name}：无法写入（{exc.strerror or exc}）") from None
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
 def write_results(results: Results, path: str | os.PathLike, anomalies: Sequence[Anomaly] | None = None) -> Path:
     """Write 结果 and 计分明细 to a new workbook at ``path`` (replacing it atomically).
 
@@ -344,15 +367,7 @@ def write_results(results: Results, path: str | os.PathLike, anomalies: Sequence
     if anomalies is not None:
         ws = wb.create_sheet(ANOMALY_SHEET)
         _write_sheet(ws, anomaly_header(), anomaly_rows(anomalies), [12, 24, 10, 24, 12, 10, 70, 14])
-    tmp = atomic_path(target)
-    try:
+    with atomic_output(target, BUSY_IN_EXCEL + "；原文件未改动") as tmp:
         wb.save(tmp)
         _append_rows(tmp, wb.sheetnames.index(DETAIL_SHEET) + 1, detail)
-        os.replace(tmp, target)
-    except PermissionError:
-        tmp.unlink(missing_ok=True)
-        raise OutputError(f"{target.name}：文件被占用（可能正在 Excel 中打开），请关闭后重试；原文件未改动") from None
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise OutputError(f"{target.name}：无法写入（{exc.strerror or exc}）") from None
     return target
