@@ -100,6 +100,7 @@ def test_ranks_are_permutation_invariant(rows, rnd):
 def test_core_imports_no_file_excel_or_word_library():
     code = (
         "import sys, perf_excel, perf_excel.assess, perf_excel.build, perf_excel.methods, perf_excel.model;"
+        "import perf_excel.weights, perf_excel.formula, perf_excel.anomalies, perf_excel.exante, perf_excel.dataset;"
         "bad = [m for m in ('openpyxl', 'docx', 'docxtpl', 'xlwings', 'python_calamine', 'jinja2', 'matplotlib')"
         " if m in sys.modules]; print(','.join(bad))"
     )
