@@ -29,6 +29,8 @@ from xml.sax.saxutils import escape
 
 import numpy as np
 
+from perf_excel.tables import col_letter
+
 CATEGORIES = ("县市区", "市直部门", "国有企业", "事业单位", "开发区")
 DIMENSIONS = ("经济发展", "公共服务", "风险防控", "可持续性", "共性目标")
 METHODS = ("完成比例", "功效系数", "区间")
@@ -75,16 +77,6 @@ def make_bench_case(n_units: int, n_indicators: int, seed: int = 11) -> Case:
 
 
 # -- a streaming SpreadsheetML writer -------------------------------------------------------------
-
-
-def col_letter(index: int) -> str:
-    """0 -> A, 25 -> Z, 26 -> AA."""
-    letters = ""
-    index += 1
-    while index:
-        index, rem = divmod(index - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
 
 
 class Formula(str):

@@ -15,6 +15,7 @@ from typing import Any
 
 from ..assess import Results
 from ..errors import InputError
+from .context import common_context
 from .engine import load_template, render_docx, write_bytes
 from .env import make_env, pts, rank_cn
 
@@ -159,13 +160,7 @@ def yearbook_context(results: Sequence[Results], sources: Sequence[str] = (), ch
         t["source"] = source
     span = f"{years[0]}—{years[-1]}年" if len(years) > 1 else f"{years[0]}年"
     return {
-        "title": s.title,
-        "year": s.year,
-        "issuer": s.issuer,
-        "doc_number": s.doc_number,
-        "date": s.date,
-        "recipients": s.recipients,
-        "top_grade": s.top_grade,
+        **common_context(latest),
         "doc_title": f"绩效考核结果年鉴（{span}）",
         "years": years,
         "intro": f"本年鉴汇总{span}各年度绩效考核结果，包括各单位总分、类别排名、等次和各类别平均得分。",
