@@ -108,17 +108,9 @@ def read_sheet(path: str | Path, sheet: str | None, kind: str) -> tuple[Table, d
         if not path.exists():
             raise InputError(f"{path.name}：文件不存在，请检查路径")
         return _table_from_rows(path.stem, _read_csv(path), path.name), {}
-    from python_calamine import CalamineWorkbook
+    from .workbook import open_calamine
 
-    from .workbook import open_problem
-
-    problem = open_problem(path)
-    if problem:
-        raise InputError(problem)
-    try:
-        wb = CalamineWorkbook.from_path(str(path))
-    except Exception as exc:  # calamine raises several unrelated types for bad files
-        raise InputError(f"{path.name}：无法读取工作簿（{type(exc).__name__}）") from None
+    wb = open_calamine(path)
     try:
         names = list(wb.sheet_names)
         if sheet is not None:
@@ -149,17 +141,9 @@ def read_sheet(path: str | Path, sheet: str | None, kind: str) -> tuple[Table, d
 
 def _read_indicators(path: Path) -> Table | None:
     """The 指标 sheet of a workbook (header found by its 编码 column), or None."""
-    from python_calamine import CalamineWorkbook
+    from .workbook import open_calamine
 
-    from .workbook import open_problem
-
-    problem = open_problem(path)
-    if problem:
-        raise InputError(problem)
-    try:
-        wb = CalamineWorkbook.from_path(str(path))
-    except Exception as exc:  # calamine raises several unrelated types for bad files
-        raise InputError(f"{path.name}：无法读取工作簿（{type(exc).__name__}）") from None
+    wb = open_calamine(path)
     try:
         name = next((n for n in wb.sheet_names if canonical_sheet(n) == "指标"), None)
         if name is None:

@@ -31,7 +31,15 @@ from .model import Scheme
 from .numbers import is_blank
 from .tables import SHEETS, Table, canonical_sheet, col_letter
 
-__all__ = ["REQUIRED_SHEETS", "SUFFIXES", "assess_workbook", "open_problem", "read_tables", "read_workbook"]
+__all__ = [
+    "REQUIRED_SHEETS",
+    "SUFFIXES",
+    "assess_workbook",
+    "open_calamine",
+    "open_problem",
+    "read_tables",
+    "read_workbook",
+]
 
 #: A column that identifies each contract sheet's header row.
 _HEADER_MARKERS: Mapping[str, tuple[str, ...]] = {
@@ -237,6 +245,23 @@ def _to_table(name: str, canon: str, rows: list[list[object]], file: str, merged
     )
 
 
+def open_calamine(path: Path) -> CalamineWorkbook:
+    """The workbook at ``path`` opened for reading values, after the file and safety checks.
+
+    Raises :class:`InputError` with one sentence when it is not a readable workbook; the
+    caller closes the returned workbook.
+    """
+    problem = open_problem(path)
+    if problem:
+        raise InputError(problem)
+    try:
+        return CalamineWorkbook.from_path(str(path))
+    except Exception as exc:  # calamine raises several unrelated types for bad files
+        raise InputError(
+            f"{path.name}：无法读取工作簿（{type(exc).__name__}），文件可能已损坏，请在 Excel 中重新保存后重试"
+        ) from None
+
+
 def read_tables(path: str | Path, required: Sequence[str] = REQUIRED_SHEETS) -> dict[str, Table]:
     """Every contract sheet of the workbook at ``path``, keyed by its contract name.
 
@@ -244,15 +269,7 @@ def read_tables(path: str | Path, required: Sequence[str] = REQUIRED_SHEETS) -> 
     data at all, or lacks one of the ``required`` sheets.
     """
     path = Path(path)
-    problem = open_problem(path)
-    if problem:
-        raise InputError(problem)
-    try:
-        wb = CalamineWorkbook.from_path(str(path))
-    except Exception as exc:  # calamine raises several unrelated types for bad files
-        raise InputError(
-            f"{path.name}：无法读取工作簿（{type(exc).__name__}），文件可能已损坏，请在 Excel 中重新保存后重试"
-        ) from None
+    wb = open_calamine(path)
     tables: dict[str, Table] = {}
     names = list(wb.sheet_names)
     try:
