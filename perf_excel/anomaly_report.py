@@ -26,7 +26,6 @@ __all__ = [
     "collect_anomalies",
     "derive_all",
     "read_previous",
-    "workbook_anomalies",
 ]
 
 
@@ -94,15 +93,6 @@ def collect_anomalies(
     anomalies, setting_problems = find_anomalies(scheme, dataset, history, name)
     problems += [p.with_file(name) for p in setting_problems]
     return anomalies, problems
-
-
-def workbook_anomalies(
-    scheme: Scheme, dataset: Dataset, path: str | Path, previous: str | Path | None = None
-) -> tuple[list[Anomaly], list[Problem]]:
-    """:func:`collect_anomalies` for a workbook already read into ``scheme`` and ``dataset``
-    (without ``previous`` its sheets are read again, for a 历年 sheet)."""
-    tables = {} if previous else read_tables(path)
-    return collect_anomalies(scheme, dataset, tables, path, previous)
 
 
 def check_anomalies(

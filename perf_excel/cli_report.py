@@ -104,19 +104,12 @@ def run_report(args: argparse.Namespace) -> int:
     return 0
 
 
-def _anomalies(
-    results: Results, workbook: str | Path, previous: str | None, tables: Mapping[str, Table] | None = None
-) -> list:
-    """数据异动预警 for the bulletin's last attachment; problems around them go to stderr.
+def _anomalies(results: Results, workbook: str | Path, previous: str | None, tables: Mapping[str, Table]) -> list:
+    """数据异动预警 for the bulletin's last attachment (``tables``: the workbook's sheets already
+    read, for its 历年 sheet); problems around them go to stderr."""
+    from .anomaly_report import collect_anomalies
 
-    ``tables``: the workbook's sheets already read (for its 历年 sheet); without them it is read again.
-    """
-    from .anomaly_report import collect_anomalies, workbook_anomalies
-
-    if tables is None:
-        anomalies, problems = workbook_anomalies(results.scheme, results.data, Path(workbook), previous)
-    else:
-        anomalies, problems = collect_anomalies(results.scheme, results.data, tables, Path(workbook), previous)
+    anomalies, problems = collect_anomalies(results.scheme, results.data, tables, Path(workbook), previous)
     for p in problems:
         print(f"警告  {p}", file=sys.stderr)
     if anomalies:
