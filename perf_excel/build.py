@@ -18,16 +18,24 @@ from datetime import date, datetime
 import numpy as np
 import pandas as pd
 
-from . import exante, methods
+from . import exante
+from .core.methods import (
+    WORKBOOK_NAMES,
+    Method,
+    grade_fraction,
+    lookup,
+    parse_bands,
+    parse_grade_table,
+    points_problem,
+    unknown_method_message,
+)
+from .core.methods._common import CLAUSES
 from .dataset import Dataset
 from .errors import ERROR, WARNING, InputError, Problem, quote
 from .formula import check_formulas, formula_names
 from .model import (
-    METHOD_ALIASES,
-    METHODS,
     NOT_APPLICABLE,
     Adjustment,
-    Band,
     Correction,
     Indicator,
     Scheme,
@@ -99,7 +107,7 @@ SETTING_KEYS: Mapping[str, tuple[str, ...]] = {
 ROUNDING = ("向下", "四舍五入", "向上")
 VETO_MODES = ("不得评优", "不合格")
 QUOTA_TIES = ("不超额", "并列均入")
-_SPLIT = re.compile(r"[;；\n]+")
+_SPLIT = CLAUSES
 _LIST_SPLIT = re.compile(r"[,，、;；/\s]+")
 _DATA_EXTRAS = {"单位名称", "名称", "类别", "备注", "说明", "name", "category", "note"}
 _DIRECTIONS = {
@@ -166,55 +174,7 @@ class _Collector:
 
 
 # --- small parsers ---------------------------------------------------------------
-_BAND_CLAUSE = re.compile(
-    r"^\s*(?:(?P<else>else|其他|其它|否则)|(?P<op>>=|<=|≥|≤|＞＝|＜＝|>|<|＞|＜|=|＝)\s*(?P<t>[^:：]+?))"
-    r"\s*[:：]\s*(?P<f>.+?)\s*$",
-    re.IGNORECASE,
-)
-_OPS = {"≥": ">=", "≤": "<=", "＞＝": ">=", "＜＝": "<=", "＞": ">", "＜": "<", "＝": "="}
-
-
-def parse_bands(text: str) -> tuple[Band, ...]:
-    """Parse ``>=95:1; >=90:0.8; else:0`` (full-width punctuation, ≥ and 80% accepted).
-
-    Raises ValueError with a Chinese reason naming the clause that does not parse.
-    """
-    clauses = [c for c in _SPLIT.split(text) if c.strip()]
-    if not clauses:
-        raise ValueError("区间为空")
-    bands = []
-    for clause in clauses:
-        m = _BAND_CLAUSE.match(clause)
-        if not m:
-            raise ValueError(f"无法识别 {quote(clause.strip())}（应形如 >=95:1; >=90:0.8; else:0）")
-        frac = parse_number(m["f"])
-        if frac is None or frac < 0:
-            raise ValueError(f"{quote(clause.strip())} 的得分比例 {quote(m['f'])} 不是有效数字")
-        if m["else"]:
-            bands.append(Band("else", math.nan, frac))
-            continue
-        thr = parse_number(m["t"])
-        if thr is None:
-            raise ValueError(f"{quote(clause.strip())} 的界值 {quote(m['t'])} 不是有效数字")
-        bands.append(Band(_OPS.get(m["op"], m["op"]), thr, frac))
-    return tuple(bands)
-
-
-def parse_grade_table(text: str) -> dict[str, float]:
-    """Parse ``优:1; 良:0.8; 中:0.6; 差:0.4`` into a table."""
-    table: dict[str, float] = {}
-    for clause in _SPLIT.split(text):
-        if not clause.strip():
-            continue
-        parts = re.split(r"[:：=＝]", clause, maxsplit=1)
-        frac = parse_number(parts[1]) if len(parts) == 2 else None
-        if frac is None or not parts[0].strip():
-            raise ValueError(f"无法识别 {quote(clause.strip())}（应形如 优:1; 良:0.8）")
-        table[parts[0].strip()] = frac
-        table.setdefault(parts[0].strip().upper(), frac)
-    if not table:
-        raise ValueError("定性折算表为空")
-    return table
+# parse_bands and parse_grade_table live with their methods (core.methods.band, .grade).
 
 
 def parse_grades(text: str) -> tuple[tuple[str, float], ...]:
@@ -452,6 +412,7 @@ def _parse_indicators(
 
 
 def _parse_indicator(t, i, cols, row, c: _Collector, categories, settings, seen) -> Indicator | None:
+    """One 指标 row: the columns every indicator has, then its method's own (checked by the method)."""
     sheet = t.sheet
 
     def cell(name: str) -> str:
@@ -472,16 +433,16 @@ def _parse_indicator(t, i, cols, row, c: _Collector, categories, settings, seen)
     if not dimension:
         c.error(sheet, cell("维度"), f"指标 {quote(code)} 的维度为空")
     points = c.number(t, i, cols["分值"], "分值", required=True)
-    if points is not None and points <= 0:
-        c.error(sheet, cell("分值"), f"分值 {quote(row['分值'])} 应大于 0")
+    bad_points = points_problem(points, row["分值"]) if points is not None else None
+    if bad_points:
+        c.error(sheet, cell("分值"), bad_points)
     method_text = _text(row["计分方法"])
-    method = METHOD_ALIASES.get(method_text) or METHOD_ALIASES.get(method_text.lower())
+    method = lookup(method_text) if method_text else None
     if not method:
         if not method_text:
             c.error(sheet, cell("计分方法"), f"指标 {quote(code)} 的计分方法为空")
         else:
-            hint = _closest(method_text, METHODS)
-            c.error(sheet, cell("计分方法"), f"计分方法 {quote(method_text)} 无效{hint}（可选：{'、'.join(METHODS)}）")
+            c.error(sheet, cell("计分方法"), unknown_method_message(method_text, _closest(method_text, WORKBOOK_NAMES)))
     direction = _text(row["方向"])
     positive = _DIRECTIONS.get(direction.lower(), None) if direction else True
     if positive is None:
@@ -495,81 +456,12 @@ def _parse_indicator(t, i, cols, row, c: _Collector, categories, settings, seen)
                 cell("适用类别"),
                 f"适用类别 {quote(cat)} 不是单位表中的类别{_closest(cat, categories)}（现有：{'、'.join(sorted(categories))}）",
             )
-
-    def num(name: str, required: bool = False) -> float | None:
-        if cols[name] is None:
-            if required:
-                c.error(sheet, f"第{t.row_numbers[i]}行", f"指标 {quote(code)} 的计分方法需要 “{name}” 列")
-            return None
-        return c.number(t, i, cols[name], name, required)
-
     kw: dict[str, object] = {}
-    if method in ("ratio", "pass", "linear", "step"):
-        kw["target"] = num("目标值", True)
-    if method == "ratio":
-        if kw["target"] is not None and kw["target"] <= 0:
-            c.error(sheet, cell("目标值"), f"完成比例的目标值 {quote(row['目标值'])} 应大于 0")
-        kw["cap"] = num("封顶")
-        if kw["cap"] is not None and kw["cap"] <= 0:
-            c.error(sheet, cell("封顶"), f"封顶 {quote(row['封顶'])} 应大于 0")
-    if method == "linear":
-        kw["floor"] = num("下限", True)
-        if kw["floor"] is not None and kw["floor"] == kw["target"]:
-            c.error(sheet, cell("下限"), f"线性计分的下限与目标值相同（{quote(row['下限'])}）")
-    if method == "efficacy":
-        names = ("优秀值", "良好值", "平均值", "较低值", "较差值")
-        std = [num(n, True) for n in names]
-        if None not in std:
-            sign = 1 if positive else -1
-            for a in range(4):
-                if not sign * std[a] > sign * std[a + 1]:
-                    word = "递减" if positive else "递增"
-                    c.error(
-                        sheet,
-                        cell(names[a + 1]),
-                        f"功效系数标准值应从优秀到较差{word}（{'正向' if positive else '逆向'}）："
-                        f"{names[a]} {quote(std[a])}，{names[a + 1]} {quote(std[a + 1])}",
-                    )
-                    break
-            kw["standards"] = tuple(std)
-    if method == "band":
-        text = _text(row["区间"])
-        if not text:
-            c.error(sheet, cell("区间"), f"指标 {quote(code)} 用区间计分，区间不能为空")
-        else:
-            try:
-                kw["bands"] = parse_bands(text)
-                kw["band_text"] = text
-            except ValueError as exc:
-                c.error(sheet, cell("区间"), f"区间 {quote(text)}：{exc}")
-    if method == "deduct":
-        kw["per_item"] = num("每项扣分", True)
-        if kw["per_item"] is not None and kw["per_item"] <= 0:
-            c.error(sheet, cell("每项扣分"), f"每项扣分 {quote(row['每项扣分'])} 应大于 0")
-    if method == "rank":
-        kw["step"] = num("步长")
-        if kw["step"] is not None and kw["step"] < 0:
-            c.error(sheet, cell("步长"), f"步长 {quote(row['步长'])} 不能为负")
-    if method == "step":
-        kw["step"] = num("步长", True)
-        if kw["step"] is not None and kw["step"] <= 0:
-            c.error(sheet, cell("步长"), f"阶梯的步长 {quote(row['步长'])} 应大于 0（每多少个百分点计 1 分）")
-        if kw["target"] == 0:
-            c.error(sheet, cell("目标值"), "阶梯计分的目标值不能为 0")
-        kw["step_bound"] = num("浮动上限") if cols["浮动上限"] is not None else None
-        mode = _text(row["阶梯方式"])
-        if mode not in ("", "整档", "线性", "按比例"):
-            c.error(sheet, cell("阶梯方式"), f"阶梯方式 {quote(mode)} 无效（应为 整档 或 线性）")
-        kw["step_linear"] = mode in ("线性", "按比例")
-    if method == "grade":
-        text = _text(row["区间"])
-        table = settings.grade_table
-        if text:
-            try:
-                table = parse_grade_table(text)
-            except ValueError as exc:
-                c.error(sheet, cell("区间"), f"定性折算 {quote(text)}：{exc}")
-        kw["grade_table"] = table
+    if method is not None:
+        kw, reported = _method_fields(t, i, cols, row, c, code, method, settings)
+        probe = Indicator(code, name, dimension, points, method.key, positive, **kw)
+        for column, message in method.problems(probe, row, reported):
+            c.error(sheet, cell(column), message)
     for column, attr in (("合理下限", "plausible_min"), ("合理上限", "plausible_max")):
         if cols[column] is not None:
             kw[attr] = c.number(t, i, cols[column], column)
@@ -582,7 +474,7 @@ def _parse_indicator(t, i, cols, row, c: _Collector, categories, settings, seen)
         name=name,
         dimension=dimension,
         points=points,
-        method=method,
+        method=method.key,
         positive=positive,
         categories=cats,
         formula=_text(row["公式"]),
@@ -591,6 +483,39 @@ def _parse_indicator(t, i, cols, row, c: _Collector, categories, settings, seen)
         cells=cells,
         **kw,
     )
+
+
+def _method_fields(
+    t, i, cols, row, c: _Collector, code: str, method: Method, settings
+) -> tuple[dict[str, object], set[str]]:
+    """Read the columns ``method`` uses: the Indicator fields, and the columns whose problem
+    is recorded already (column missing, blank, unreadable) so that the method's check skips them."""
+    values: list[object] = []
+    reported: set[str] = set()
+    for p in method.params:
+        j = cols[p.column]
+        value = None
+        if j is None:
+            if p.required and p.column not in reported:
+                c.error(t.sheet, f"第{t.row_numbers[i]}行", f"指标 {quote(code)} 的计分方法需要 “{p.column}” 列")
+                reported.add(p.column)
+        elif p.parse is None:
+            before = len(c.problems)
+            value = c.number(t, i, j, p.column)
+            if len(c.problems) > before:
+                reported.add(p.column)
+        elif text := _text(row[p.column]):
+            try:
+                value = p.parse(text)
+            except ValueError as exc:
+                c.error(t.sheet, t.cell(i, j), str(exc))
+                reported.add(p.column)
+        if value is None and p.required and p.column not in reported:
+            # Blank: reported here, in the order of the columns, with the method's own words.
+            c.error(t.sheet, t.cell(i, j), p.missing_message)
+            reported.add(p.column)
+        values.append(value)
+    return method.fields(values, settings), reported
 
 
 def _parse_rows(t: Table | None, c: _Collector, spec: Mapping[str, tuple[str, ...]], required: tuple[str, ...]):
@@ -819,7 +744,7 @@ def _parse_column(t, c: _Collector, col, j, raw, pos, ind: Indicator | None, app
         if not applies[k]:
             continue
         if texts is not None:
-            frac = methods.grade_fraction(ind.grade_table, value)
+            frac = grade_fraction(ind.grade_table, value)
             if frac is None:
                 grades = "、".join(dict.fromkeys(ind.grade_table))
                 c.error(t.sheet, t.cell(pos[k], j), f"{quote(value)} 不是有效的定性等级（应为 {grades} 之一）")
