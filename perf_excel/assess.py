@@ -341,13 +341,14 @@ def assess(scheme: Scheme, data: Dataset | pd.DataFrame) -> Results:
     code with one column per indicator code (numbers, NaN for blank, ``不适用``).
     Raises :class:`InputError` listing every parameter problem before any scoring.
     """
+    # The parameters first: the data are read with them (定性's table, 直接's 0–分值).
+    problems = _check_parameters(scheme)
+    if problems:
+        raise InputError(problems)
     if isinstance(data, pd.DataFrame):
         from .build import dataset_from_frame
 
         data = dataset_from_frame(scheme, data)
-    problems = _check_parameters(scheme)
-    if problems:
-        raise InputError(problems)
     data = _derive(scheme, data)
     settings = scheme.settings
     units = scheme.units

@@ -88,10 +88,11 @@ class Param:
         return v[self.index] if self.index < len(v) else None
 
     def absent(self, ind: Indicator) -> bool:
-        """Not given at all (a tuple field of the wrong length is the method's own problem)."""
+        """Left blank. A tuple field that is missing or of the wrong length is the method's own
+        problem (one message for the tuple, not one per element)."""
         v = getattr(ind, self.attr)
-        if self.index is not None and v is not None:
-            return self.index < len(v) and v[self.index] is None
+        if self.index is not None:
+            return v is not None and self.index < len(v) and v[self.index] is None
         return v is None or v == ()
 
 

@@ -78,9 +78,7 @@ def standards_count_problem(n: int) -> str | None:
 
 def check_efficacy(ind: Indicator, shown: Shown) -> Iterator[ParamProblem]:
     v = ind.standards
-    if v is None:
-        return
-    count = standards_count_problem(len(v))
+    count = standards_count_problem(0 if v is None else len(v))
     if count:
         yield ParamProblem(STANDARD_COLUMNS[0], count)
         return
