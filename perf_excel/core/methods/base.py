@@ -124,8 +124,6 @@ class Method:
     params: tuple[Param, ...] = ()
     check: Checker = _no_checks
     aliases: tuple[str, ...] = ()
-    #: True when the method ranks units against each other (needs the categories).
-    relative: bool = False
 
     @property
     def columns(self) -> tuple[str, ...]:

@@ -75,7 +75,6 @@ METHOD = Method(
     explain=explain_rank,
     params=(Param("步长", "step"),),
     check=check_rank,
-    relative=True,
     parameters="可选 步长",
     rule="填步长：类别内第 1 名得满分，每后一名减 步长（最低 0）；不填：实际值/类别内最优值×分值",
     example="步长 0.5，第 3 名，分值 5 → 4.00",
