@@ -149,7 +149,7 @@ class _Context:
 
     def where(self, member: str) -> str:
         sheet = self.sheets.get(member.lower())
-        return f"工作表“{sheet}”" if sheet is not None else f"压缩包成员 {member}"
+        return f"工作表“{sheet}”" if sheet is not None else f"压缩包成员 {member} "
 
 
 def _mb(n: int) -> str:
