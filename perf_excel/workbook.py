@@ -9,20 +9,24 @@ merged over the rows of its units (every sheet but 数据), columns in
 any order, extra columns, trailing rows and columns that are formatted but empty,
 English sheet and column names (``indicators``, ``code``…). What it refuses, with one
 Chinese sentence naming the file and what to do: a file that does not exist, a folder,
-an .xls, .csv or other format, a password-protected or corrupt file, an empty
+an .xls, .csv or other format, a named pipe or a device, a password-protected or corrupt file, an empty
 workbook and a workbook without the required sheets.
 """
 
 from __future__ import annotations
 
-import html
+import io
+import os
 import re
+import stat
 import zipfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from typing import TypeVar
 
 from python_calamine import CalamineWorkbook
 
+from . import ooxml
 from .assess import Results, assess
 from .build import build_scheme
 from .dataset import Dataset
@@ -35,8 +39,10 @@ __all__ = [
     "REQUIRED_SHEETS",
     "SUFFIXES",
     "assess_workbook",
+    "calamine_call",
     "open_calamine",
     "open_problem",
+    "read_package",
     "read_tables",
     "read_workbook",
 ]
@@ -63,44 +69,89 @@ _ENCRYPTION_MARK = "EncryptionInfo".encode("utf-16-le")
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 
+def read_package(path: str | Path) -> bytes:
+    """The bytes of the workbook at ``path``, read once, after the file and package safety checks.
+
+    The file is opened once and read whole (it is at most :data:`~perf_excel.safety.MAX_FILE_BYTES`);
+    the checks and python-calamine then see the same bytes, so a file swapped on disk between the
+    check and the read changes nothing. Only a regular file is read: a named pipe or a device
+    called ``x.xlsx`` would block or never end. Raises :class:`InputError` with one sentence.
+    """
+    from .safety import MAX_FILE_BYTES, check_package
+
+    path = Path(path)
+    name = path.name
+    suffix = path.suffix.lower()
+    if suffix in (".csv", ".txt", ".tsv") and not path.is_dir():
+        raise InputError(
+            f"{name}：这是 CSV/文本文件，不是工作簿；请在 Excel 中另存为 .xlsx，或使用 perf-excel new 生成的模板"
+        )
+    try:
+        # O_NONBLOCK: opening a named pipe for reading must not wait for a writer.
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    except FileNotFoundError:
+        raise InputError(f"{name}：文件不存在，请检查路径") from None
+    except IsADirectoryError:
+        raise InputError(f"{name}：这是一个文件夹，不是工作簿；请给出 .xlsx 或 .xlsm 文件") from None
+    except PermissionError:
+        raise InputError(f"{name}：没有读取权限，请检查文件权限后重试") from None
+    except OSError as exc:
+        raise InputError(f"{name}：无法打开文件（{exc.strerror or exc}），请给出 .xlsx 或 .xlsm 文件") from None
+    with os.fdopen(fd, "rb") as fh:
+        mode = os.fstat(fd).st_mode
+        if stat.S_ISDIR(mode):
+            raise InputError(f"{name}：这是一个文件夹，不是工作簿；请给出 .xlsx 或 .xlsm 文件")
+        if not stat.S_ISREG(mode):
+            raise InputError(
+                f"{name}：不是普通文件（是管道、设备或套接字），不能作为工作簿读取；请给出 .xlsx 或 .xlsm 文件"
+            )
+        size = os.fstat(fd).st_size
+        if size > MAX_FILE_BYTES:
+            raise InputError(
+                f"{name}：文件大小 {size / (1 << 20):,.0f} MB 超过上限 {MAX_FILE_BYTES >> 20:,} MB，"
+                "不像正常的考核工作簿，已拒绝读取"
+            )
+        try:
+            data = fh.read(MAX_FILE_BYTES + 1)
+        except OSError as exc:
+            raise InputError(f"{name}：无法读取文件（{exc.strerror or exc}）") from None
+    if len(data) > MAX_FILE_BYTES:  # it grew while being read
+        raise InputError(f"{name}：文件超过 {MAX_FILE_BYTES >> 20:,} MB，已拒绝读取")
+    problem = _content_problem(name, suffix, data)
+    if problem:
+        raise InputError(problem)
+    # Hostile packages (zip bombs, DOCTYPE/entities, a cell at XFD1048576, a date cell at -1e20)
+    # are refused before python-calamine sees them; see perf_excel/safety.py.
+    check_package(data, name)
+    return data
+
+
 def open_problem(path: Path) -> str | None:
     """Why ``path`` cannot be opened as a workbook, in one Chinese sentence; None if it can."""
-    name = path.name
-    if not path.exists():
-        return f"{name}：文件不存在，请检查路径"
-    if path.is_dir():
-        return f"{name}：这是一个文件夹，不是工作簿；请给出 .xlsx 或 .xlsm 文件"
-    suffix = path.suffix.lower()
-    if suffix in (".csv", ".txt", ".tsv"):
-        return f"{name}：这是 CSV/文本文件，不是工作簿；请在 Excel 中另存为 .xlsx，或使用 perf-excel new 生成的模板"
-    with path.open("rb") as fh:
-        head = fh.read(8)
-    if not head:
+    try:
+        read_package(path)
+    except InputError as exc:
+        return exc.message
+    return None
+
+
+def _content_problem(name: str, suffix: str, data: bytes) -> str | None:
+    if not data:
         return f"{name}：文件是空的（0 字节），请重新保存或从备份恢复"
-    if head.startswith(_OLE_MAGIC):
-        if _is_encrypted(path):
+    if data.startswith(_OLE_MAGIC):
+        # The directory of an encrypted file sits near the start in files written by Excel; 1 MB is ample.
+        if _ENCRYPTION_MARK in data[: 1 << 20]:
             return f"{name}：工作簿设有打开密码，无法读取；请在 Excel 中取消密码（文件→信息→保护工作簿）后另存为 .xlsx 再试"
         return f"{name}：这是旧版 .xls 格式，不受支持；请在 Excel 中另存为 .xlsx 后重试"
     if suffix in (".xls", ".et"):
         return f"{name}：不支持旧版 .xls 格式，请在 Excel 中另存为 .xlsx 后重试"
-    if not head.startswith(b"PK"):
+    if not data.startswith(b"PK"):
         return f"{name}：文件已损坏或不是 Excel 工作簿（.xlsx/.xlsm），请重新导出或从备份恢复"
-    if not zipfile.is_zipfile(path):
+    if not zipfile.is_zipfile(io.BytesIO(data)):
         return f"{name}：文件已损坏（压缩包不完整），请重新保存或从备份恢复"
     if suffix not in SUFFIXES:
         return f"{name}：扩展名 {suffix or '（无）'} 不是 .xlsx 或 .xlsm；请在 Excel 中另存为 .xlsx"
-    # Hostile packages (zip bombs, DOCTYPE/entities, a cell at XFD1048576) are refused before
-    # python-calamine sees them; see perf_excel/safety.py (issue 10).
-    from .safety import package_problem
-
-    return package_problem(path)
-
-
-def _is_encrypted(path: Path) -> bool:
-    """True for a password-protected .xlsx (an OLE container holding ``EncryptionInfo``)."""
-    with path.open("rb") as fh:
-        # The directory sits near the start in files written by Excel; 1 MB is ample.
-        return _ENCRYPTION_MARK in fh.read(1 << 20)
+    return None
 
 
 def _fill_merged(rows: list[list[object]], merged: Sequence, last_row: int) -> None:
@@ -126,33 +177,20 @@ UNCALCULATED = "#公式未计算"
 
 
 def _sheet_parts(zf: zipfile.ZipFile) -> dict[str, str]:
-    """Sheet name -> worksheet part name, from workbook.xml and its relationships."""
+    """Sheet name -> worksheet part name, from workbook.xml and its relationships (parsed as XML)."""
     try:
-        workbook = zf.read("xl/workbook.xml").decode("utf-8")
-        rels = zf.read("xl/_rels/workbook.xml.rels").decode("utf-8")
-    except KeyError:
+        return ooxml.sheet_targets(zf.read("xl/workbook.xml"), zf.read("xl/_rels/workbook.xml.rels"), "xl/workbook.xml")
+    except (KeyError, ValueError):
         return {}
-    targets = {}
-    for rel in re.findall(r"<Relationship\b[^>]*>", rels):
-        rid = re.search(r'Id="([^"]*)"', rel)
-        target = re.search(r'Target="([^"]*)"', rel)
-        if rid and target:
-            t = target.group(1)
-            targets[rid.group(1)] = t.lstrip("/") if t.startswith("/") else "xl/" + t
-    out = {}
-    for tag in re.findall(r"<(?:\w+:)?sheet\b[^>]*>", workbook):
-        name = re.search(r'\sname="([^"]*)"', tag)
-        rid = re.search(r'\s\w+:id="([^"]*)"', tag)
-        if name and rid and rid.group(1) in targets:
-            out[html.unescape(name.group(1))] = targets[rid.group(1)]
-    return out
 
 
-def _hidden_cells(path: Path, wanted: dict[str, list[list[object]]]) -> None:
+def _hidden_cells(data: bytes, wanted: dict[str, list[list[object]]]) -> None:
     """Put back what python-calamine shows as empty: error values (``#DIV/0!``) and formulas
-    without a calculated value. A blank there would silently score 0; the core reports them."""
+    without a calculated value. A blank there would silently score 0; the core reports them.
+
+    ``data`` is the package already checked and given to python-calamine, not the file again."""
     try:
-        with zipfile.ZipFile(path) as zf:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
             parts = _sheet_parts(zf)
             for name, rows in wanted.items():
                 part = parts.get(name)
@@ -245,21 +283,53 @@ def _to_table(name: str, canon: str, rows: list[list[object]], file: str, merged
     )
 
 
-def open_calamine(path: Path) -> CalamineWorkbook:
-    """The workbook at ``path`` opened for reading values, after the file and safety checks.
+_T = TypeVar("_T")
 
-    Raises :class:`InputError` with one sentence when it is not a readable workbook; the
-    caller closes the returned workbook.
+
+def _is_panic(exc: BaseException) -> bool:
+    """True for the exception python-calamine raises when its Rust code panics.
+
+    ``pyo3_runtime.PanicException`` derives from BaseException (so that ``except Exception``
+    does not swallow it) and cannot be imported; it is recognised by name, never by catching
+    every BaseException (Ctrl+C and SystemExit must go through).
     """
-    problem = open_problem(path)
-    if problem:
-        raise InputError(problem)
+    kind = type(exc)
+    return kind.__name__ == "PanicException" and kind.__module__ == "pyo3_runtime"
+
+
+def calamine_call(call: Callable[[], _T], file: str, what: str) -> _T:
+    """``call()`` (a python-calamine call), its failures and panics turned into one :class:`InputError`.
+
+    ``what`` says what was being read (“工作簿”, “工作表“数据””) for the message.
+    """
     try:
-        return CalamineWorkbook.from_path(str(path))
+        return call()
+    except InputError:
+        raise
     except Exception as exc:  # calamine raises several unrelated types for bad files
         raise InputError(
-            f"{path.name}：无法读取工作簿（{type(exc).__name__}），文件可能已损坏，请在 Excel 中重新保存后重试"
+            f"{file}：读取{what}时出错（{type(exc).__name__}），文件可能已损坏，请在 Excel 中重新保存后重试"
         ) from None
+    except BaseException as exc:
+        if not _is_panic(exc):
+            raise
+        raise InputError(
+            f"{file}：读取{what}时 python-calamine 内部出错（{str(exc)[:120]}），"
+            "表中可能有超出范围的值（例如设为日期格式的极大或极小的数）；请检查后在 Excel 中重新保存"
+        ) from None
+
+
+def open_calamine(path: Path, data: bytes | None = None) -> CalamineWorkbook:
+    """The workbook at ``path`` opened for reading values, after the file and safety checks.
+
+    ``data``: the package as :func:`read_package` returned it (read here when not given); the
+    workbook is opened from these bytes, never from the file again. Raises :class:`InputError`
+    with one sentence when it is not a readable workbook; the caller closes the returned workbook.
+    """
+    path = Path(path)
+    if data is None:
+        data = read_package(path)
+    return calamine_call(lambda: CalamineWorkbook.from_filelike(io.BytesIO(data)), path.name, "工作簿")
 
 
 def read_tables(path: str | Path, required: Sequence[str] = REQUIRED_SHEETS) -> dict[str, Table]:
@@ -269,20 +339,28 @@ def read_tables(path: str | Path, required: Sequence[str] = REQUIRED_SHEETS) -> 
     data at all, or lacks one of the ``required`` sheets.
     """
     path = Path(path)
-    wb = open_calamine(path)
+    data = read_package(path)
+    wb = open_calamine(path, data)
     tables: dict[str, Table] = {}
-    names = list(wb.sheet_names)
     try:
+        names = calamine_call(lambda: list(wb.sheet_names), path.name, "工作簿")
         raw: dict[str, tuple[str, str, list, object]] = {}
         for name in names:
             canon = canonical_sheet(name)
             if canon is None or canon in {c for c, *_ in raw.values()}:
                 continue
-            sheet = wb.get_sheet_by_name(name)
-            raw[name] = (canon, name, sheet.to_python(skip_empty_area=False), sheet.merged_cell_ranges or ())
-        _hidden_cells(path, {name: rows for name, (_, _, rows, _) in raw.items()})
+
+            def read(name: str = name) -> tuple[list, object]:
+                sheet = wb.get_sheet_by_name(name)
+                return sheet.to_python(skip_empty_area=False), sheet.merged_cell_ranges or ()
+
+            rows, merged = calamine_call(read, path.name, f"工作表“{name}”")
+            raw[name] = (canon, name, rows, merged)
+        _hidden_cells(data, {name: rows for name, (_, _, rows, _) in raw.items()})
         for canon, name, rows, merged in raw.values():
             tables[canon] = _to_table(name, canon, rows, path.name, merged)
+    except InputError:
+        raise
     except Exception as exc:
         raise InputError(f"{path.name}：读取工作表时出错（{type(exc).__name__}），文件可能已损坏，请重新保存") from None
     finally:

