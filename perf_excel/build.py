@@ -9,7 +9,6 @@ cannot be read is an error naming the sheet, the cell and the value.
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import math
 import re
 from collections.abc import Mapping
@@ -20,7 +19,7 @@ import pandas as pd
 
 from . import exante, methods
 from .dataset import Dataset
-from .errors import ERROR, WARNING, InputError, Problem, quote
+from .errors import ERROR, WARNING, InputError, Problem, Suggester, quote
 from .formula import check_formulas, formula_names
 from .model import (
     METHOD_ALIASES,
@@ -144,6 +143,8 @@ class _Collector:
         # Every code typed in 指标, valid or not: an indicator with a mistake is reported
         # once, not again as "unknown" wherever its code is used.
         self.indicator_codes: set[str] = set()
+        #: "Did you mean" hints, one budget for the whole workbook.
+        self.suggest = Suggester()
 
     def error(self, sheet: str, cell: str, message: str) -> None:
         self.problems.append(Problem(message, sheet, cell, self.file, ERROR))
@@ -266,14 +267,6 @@ def _count(value: object) -> int:
     if not m:
         raise ValueError
     return int(m.group(1))
-
-
-def _closest(word: str, choices) -> str:
-    """A suggestion ``，是否应为 “X”？`` when one choice is clearly the nearest, else empty."""
-    scored = sorted(((difflib.SequenceMatcher(None, word, c).ratio(), c) for c in choices if c != word), reverse=True)
-    if not scored or scored[0][0] < 0.3 or (len(scored) > 1 and scored[1][0] == scored[0][0]):
-        return ""
-    return f"，是否应为 {quote(scored[0][1])}？"
 
 
 # --- sheets ----------------------------------------------------------------------
@@ -480,7 +473,7 @@ def _parse_indicator(t, i, cols, row, c: _Collector, categories, settings, seen)
         if not method_text:
             c.error(sheet, cell("计分方法"), f"指标 {quote(code)} 的计分方法为空")
         else:
-            hint = _closest(method_text, METHODS)
+            hint = c.suggest(method_text, METHODS, sheet)
             c.error(sheet, cell("计分方法"), f"计分方法 {quote(method_text)} 无效{hint}（可选：{'、'.join(METHODS)}）")
     direction = _text(row["方向"])
     positive = _DIRECTIONS.get(direction.lower(), None) if direction else True
@@ -493,7 +486,7 @@ def _parse_indicator(t, i, cols, row, c: _Collector, categories, settings, seen)
             c.error(
                 sheet,
                 cell("适用类别"),
-                f"适用类别 {quote(cat)} 不是单位表中的类别{_closest(cat, categories)}（现有：{'、'.join(sorted(categories))}）",
+                f"适用类别 {quote(cat)} 不是单位表中的类别{c.suggest(cat, categories, sheet)}（现有：{'、'.join(sorted(categories))}）",
             )
 
     def num(name: str, required: bool = False) -> float | None:
@@ -615,7 +608,7 @@ def _check_unit(t: Table, i: int, j: int, code: str, units: Mapping[str, Unit], 
         c.error(t.sheet, t.cell(i, j), "单位编码为空")
         return False
     if code not in units:
-        c.error(t.sheet, t.cell(i, j), f"单位编码 {quote(code)} 不在单位表中{_closest(code, units)}")
+        c.error(t.sheet, t.cell(i, j), f"单位编码 {quote(code)} 不在单位表中{c.suggest(code, units, t.sheet)}")
         return False
     return True
 
@@ -664,7 +657,7 @@ def _parse_corrections(t, c: _Collector, units, indicators) -> tuple[Correction,
         ind = _text(row["指标编码"])
         if ind and ind not in indicators:
             c.error(
-                t.sheet, t.cell(i, cols["指标编码"]), f"指标编码 {quote(ind)} 不在指标表中{_closest(ind, indicators)}"
+                t.sheet, t.cell(i, cols["指标编码"]), f"指标编码 {quote(ind)} 不在指标表中{c.suggest(ind, indicators, t.sheet)}"
             )
             ok = False
         coef = c.number(t, i, cols["系数"], "系数", required=True)
@@ -723,7 +716,7 @@ def _parse_data(t: Table | None, c: _Collector, units: tuple[Unit, ...], indicat
                 c.error(t.sheet, t.cell(i, ucol), "单位编码为空，但这一行有数据")
             continue
         if code not in unit_set:
-            c.error(t.sheet, t.cell(i, ucol), f"单位编码 {quote(code)} 不在单位表中{_closest(code, unit_set)}")
+            c.error(t.sheet, t.cell(i, ucol), f"单位编码 {quote(code)} 不在单位表中{c.suggest(code, unit_set, t.sheet)}")
             continue
         if code in seen:
             c.error(t.sheet, t.cell(i, ucol), f"单位编码 {quote(code)} 重复（已见于 {seen[code]}）")
@@ -758,7 +751,7 @@ def _parse_data(t: Table | None, c: _Collector, units: tuple[Unit, ...], indicat
         if ind is None and col not in formulas_use and not invalid:
             # Extra columns (unit names, notes) are kept in the sheet and ignored here.
             if col.lower() not in _DATA_EXTRAS:
-                hint = _closest(col, c.indicator_codes)
+                hint = c.suggest(col, c.indicator_codes, t.sheet)
                 c.warn(t.sheet, t.header_cell(j), f"列 {quote(col)} 不是指标编码，已忽略{hint}")
             continue
         raw = grid[np.maximum(pos, 0), j] if len(grid) else np.full(len(pos), None, dtype=object)
@@ -896,7 +889,7 @@ def build_scheme(tables: Mapping[str, Table], file: str = "") -> tuple[Scheme, D
     if tables.get("数据") is not None and tables.get("指标") is not None:
         # Every 数据 header counts as a column (a referenced one is always parsed), so typos get suggestions.
         columns = [*dataset.values.columns, *tables["数据"].columns]
-        formula_problems, _ = check_formulas(indicators, columns, tables["指标"].sheet, file)
+        formula_problems, _ = check_formulas(indicators, columns, tables["指标"].sheet, file, c.suggest)
         problems.extend(formula_problems)
     scheme = Scheme(settings, indicators, units, adjustments, vetoes, corrections, exempt=exempt)
     return scheme, dataset, problems
@@ -909,7 +902,7 @@ def _check_tie_breakers(settings: Settings, indicators, c: _Collector, t: Table 
             c.error(
                 t.sheet if t else "设置",
                 settings.cells.get("排名依据", ""),
-                f"排名依据 {quote(name)} 既不是维度也不是指标编码{_closest(name, known)}",
+                f"排名依据 {quote(name)} 既不是维度也不是指标编码{c.suggest(name, known, t.sheet if t else '设置')}",
             )
 
 
