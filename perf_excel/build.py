@@ -34,7 +34,7 @@ from .model import (
     Unit,
     Veto,
 )
-from .numbers import is_blank, parse_number
+from .numbers import MAX_NUMBER, is_blank, parse_number, too_large
 from .tables import Table
 
 __all__ = [
@@ -134,6 +134,10 @@ def _text(value: object) -> str:
 cell_text = _text
 
 
+#: Why a number typed or stored beyond :data:`~perf_excel.numbers.MAX_NUMBER` is refused.
+_TOO_LARGE = f"数值过大（绝对值应小于 10^{round(math.log10(MAX_NUMBER))}），请检查是否多输了数字"
+
+
 class _Collector:
     """Gathers problems for one sheet so every check can name its cell in one line."""
 
@@ -155,14 +159,16 @@ class _Collector:
     def number(self, t: Table, i: int, j: int | None, what: str, required: bool = False):
         """The number in a cell, or None (blank, or unreadable: then an error is recorded)."""
         value = t.value(i, j)
-        if is_blank(value):
+        # A stored NaN is not an empty cell (Excel cannot type one; a crafted file can).
+        if is_blank(value) and not isinstance(value, float):
             if required:
                 cell = t.cell(i, j) if j is not None else f"第{t.row_numbers[i]}行"
                 self.error(t.sheet, cell, f"{what}不能为空")
             return None
         number = parse_number(value)
         if number is None:
-            self.error(t.sheet, t.cell(i, j), f"{what} {quote(value)} 不是有效数字")
+            reason = _TOO_LARGE if too_large(value) else "不是有效数字"
+            self.error(t.sheet, t.cell(i, j), f"{what} {quote(value)} {reason}")
         return number
 
 
@@ -783,6 +789,8 @@ def _not_a_number(value: object) -> str:
         return "公式没有计算结果（文件未在 Excel 中保存过），请在 Excel 中打开、保存后重试"
     if text.startswith("#") and (text.endswith(("!", "?")) or text in ("#N/A", "#GETTING_DATA")):
         return f"公式出错 {quote(text)}，请检查该单元格的公式"
+    if too_large(value):
+        return f"{quote(value)} {_TOO_LARGE}"
     return f"{quote(value)} 不是有效数字"
 
 
@@ -797,6 +805,13 @@ def _parse_column(t, c: _Collector, col, j, raw, pos, ind: Indicator | None, app
     else:
         is_num = _IS_NUMBER(raw).astype(bool)
         out[is_num] = raw[is_num].astype(float)
+    # Stored numbers meet the rule typed ones meet (parse_number): NaN, infinity and magnitudes
+    # of MAX_NUMBER or more are refused, not scored (1e308 would get full marks).
+    with np.errstate(invalid="ignore"):
+        bad = is_num & ~(np.abs(out) < MAX_NUMBER)
+    for k in np.flatnonzero(bad):
+        c.error(t.sheet, t.cell(pos[k], j), _not_a_number(raw[k]))
+        out[k] = np.nan
     na = np.zeros(n, dtype=bool)
     texts = None
     percent_unit = ind is not None and ind.unit.strip() in ("%", "％", "百分比")
@@ -810,6 +825,9 @@ def _parse_column(t, c: _Collector, col, j, raw, pos, ind: Indicator | None, app
             na[k] = True
             continue
         if not applies[k]:
+            # The cell is not scored, but a number beyond the bound is refused wherever it is.
+            if too_large(value):
+                c.error(t.sheet, t.cell(pos[k], j), _not_a_number(value))
             continue
         if texts is not None:
             frac = methods.grade_fraction(ind.grade_table, value)
@@ -829,17 +847,13 @@ def _parse_column(t, c: _Collector, col, j, raw, pos, ind: Indicator | None, app
             out[k] = number
     if texts is not None:
         # Numbers typed into a 定性 column are not grades.
-        for k in np.flatnonzero(is_num & applies):
+        for k in np.flatnonzero(is_num & applies & ~bad):
             c.error(
                 t.sheet,
                 t.cell(pos[k], j),
                 f"{quote(raw[k])} 不是有效的定性等级（应为 {'、'.join(dict.fromkeys(ind.grade_table))} 之一）",
             )
             out[k] = np.nan
-    bad_inf = is_num & ~np.isfinite(out) & ~np.isnan(out)
-    for k in np.flatnonzero(bad_inf):
-        c.error(t.sheet, t.cell(pos[k], j), f"{quote(raw[k])} 不是有效数字")
-        out[k] = np.nan
     if ind is not None:
         _check_range(t, c, j, out, pos, ind, applies)
     return out, na, texts
