@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import re
+import unicodedata
 from collections.abc import Mapping
 from datetime import date, datetime
 
@@ -40,7 +41,9 @@ from .tables import Table
 __all__ = [
     "INDICATOR_COLUMNS",
     "build_scheme",
+    "code_problem",
     "load_tables",
+    "normalise_code",
     "parse_bands",
     "parse_grade_table",
     "parse_grades",
@@ -133,6 +136,72 @@ def _text(value: object) -> str:
 #: A cell value as the text a clerk typed: 101.0 → ``101``, a date → ``2025-03-01``.
 cell_text = _text
 
+# --- codes -------------------------------------------------------------------------
+#: Unicode categories that show nothing: control and format characters (zero-width space and
+#: joiners, word joiner, BOM, soft hyphen, bidi marks, embeddings, overrides and isolates),
+#: private-use, surrogate and unassigned code points, line and paragraph separators.
+_INVISIBLE_CATEGORIES = frozenset(("Cc", "Cf", "Co", "Cs", "Cn", "Zl", "Zp"))
+#: Blank letters and marks of other categories: the combining grapheme joiner, Hangul fillers,
+#: the Braille blank and the variation selectors.
+_INVISIBLE_EXTRA = frozenset(
+    "\u034f\u115f\u1160\u3164\uffa0\u2800"
+    + "".join(map(chr, range(0xFE00, 0xFE10)))
+    + "".join(map(chr, range(0xE0100, 0xE01F0)))
+)
+#: Full-width brackets and sentence punctuation belong to Chinese text and read as what they
+#: are (``县（市）01``); NFKC would turn them into ASCII, so they are left as typed.
+_CJK_PUNCTUATION = "（）［］｛｝：；，！？　"
+_CJK_SPLIT = re.compile(f"([{re.escape(_CJK_PUNCTUATION)}])")
+
+
+def _invisible(ch: str) -> bool:
+    return unicodedata.category(ch) in _INVISIBLE_CATEGORIES or ch in _INVISIBLE_EXTRA
+
+
+def normalise_code(text: str) -> str:
+    """A code as it reads: invisible characters removed, NFKC (full-width letters and digits,
+    compatibility forms → ASCII and unified ideographs), stripped; full-width CJK brackets and
+    punctuation are kept."""
+    visible = "".join(ch for ch in text if not _invisible(ch))
+    parts = _CJK_SPLIT.split(visible)
+    return "".join(p if p and p in _CJK_PUNCTUATION else unicodedata.normalize("NFKC", p) for p in parts).strip()
+
+
+def code_problem(text: str) -> str | None:
+    """Why ``text`` cannot be a code, as the rest of a message after the code's name; None if it can.
+
+    The rule for codes (单位编码 and 指标编码 in 单位 and 指标, and every reference to them in
+    数据, its header, 加减分, 否决 and 修正): codes are compared exactly as typed (stripped), so
+    a code must be written the way it reads. A code that :func:`normalise_code` would change
+    is an error naming the cell and the value as typed: a full-width ``Ｕ1``, a compatibility
+    character (``①``, ``Ⅱ``, a CJK compatibility ideograph), a zero-width space or joiner,
+    a bidi control or any other invisible character. Normalising silently instead would let
+    a look-alike join where the clerk did not mean it, or fail to join where they did; both
+    are a clerk's slip that only they can correct. Spaces at either end are stripped as
+    always; full-width CJK brackets and punctuation (``（一）``) are not a look-alike.
+    """
+    if text.isascii() and text.isprintable():
+        return None
+    norm = normalise_code(text)
+    if norm == text:
+        return None
+    hidden = dict.fromkeys(f"U+{ord(ch):04X}" for ch in text if _invisible(ch))
+    changed = dict.fromkeys(
+        ch
+        for ch in text
+        if not _invisible(ch) and ch not in _CJK_PUNCTUATION and unicodedata.normalize("NFKC", ch) != ch
+    )
+    details = []
+    if hidden:
+        details.append(f"不可见字符 {'、'.join(list(hidden)[:5])}")
+    if changed:
+        details.append(f"全角或兼容字符 {'、'.join(quote(ch) for ch in list(changed)[:5])}")
+    detail = "、".join(details) or "不规范字符"
+    shown = quote("".join(f"<U+{ord(ch):04X}>" if _invisible(ch) else ch for ch in text))
+    if not norm:
+        return f"{shown} 只含{detail}，请删除"
+    return f"{shown} 含有{detail}，应改为 {quote(norm)}"
+
 
 #: Why a number typed or stored beyond :data:`~perf_excel.numbers.MAX_NUMBER` is refused.
 _TOO_LARGE = f"数值过大（绝对值应小于 10^{round(math.log10(MAX_NUMBER))}），请检查是否多输了数字"
@@ -155,6 +224,13 @@ class _Collector:
 
     def warn(self, sheet: str, cell: str, message: str) -> None:
         self.problems.append(Problem(message, sheet, cell, self.file, WARNING))
+
+    def lookalike(self, t: Table, i: int, j: int, code: str, what: str) -> bool:
+        """Record an error if ``code`` (in row ``i``, column ``j``) breaks :func:`code_problem`'s rule."""
+        problem = code_problem(code)
+        if problem:
+            self.error(t.sheet, t.cell(i, j), f"{what} {problem}")
+        return problem is not None
 
     def number(self, t: Table, i: int, j: int | None, what: str, required: bool = False):
         """The number in a cell, or None (blank, or unreadable: then an error is recorded)."""
@@ -413,6 +489,8 @@ def _parse_units(t: Table | None, c: _Collector) -> tuple[Unit, ...]:
         if not code:
             c.error(t.sheet, t.cell(i, cols["编码"]), f"单位 {quote(name)} 的编码为空")
             continue
+        # A look-alike is reported and kept: its rows elsewhere then report at their own cells.
+        c.lookalike(t, i, cols["编码"], code, "单位编码")
         if code in seen:
             c.error(t.sheet, t.cell(i, cols["编码"]), f"单位编码 {quote(code)} 重复（已见于 {seen[code]}）")
             continue
@@ -466,6 +544,7 @@ def _parse_indicator(t, i, cols, row, c: _Collector, categories, settings, seen)
         return None
     seen[code] = cell("编码")
     errors_before = sum(p.is_error for p in c.problems)
+    c.lookalike(t, i, cols["编码"], code, "指标编码")
     name = _text(row["指标名称"]) or code
     dimension = _text(row["维度"])
     if not dimension:
@@ -613,6 +692,8 @@ def _check_unit(t: Table, i: int, j: int, code: str, units: Mapping[str, Unit], 
     if not code:
         c.error(t.sheet, t.cell(i, j), "单位编码为空")
         return False
+    if c.lookalike(t, i, j, code, "单位编码"):
+        return False
     if code not in units:
         c.error(t.sheet, t.cell(i, j), f"单位编码 {quote(code)} 不在单位表中{c.suggest(code, units, t.sheet)}")
         return False
@@ -661,7 +742,9 @@ def _parse_corrections(t, c: _Collector, units, indicators) -> tuple[Correction,
         code = _text(row["单位编码"])
         ok = _check_unit(t, i, cols["单位编码"], code, units, c)
         ind = _text(row["指标编码"])
-        if ind and ind not in indicators:
+        if ind and c.lookalike(t, i, cols["指标编码"], ind, "指标编码"):
+            ok = False
+        elif ind and ind not in indicators:
             c.error(
                 t.sheet, t.cell(i, cols["指标编码"]), f"指标编码 {quote(ind)} 不在指标表中{c.suggest(ind, indicators, t.sheet)}"
             )
@@ -721,6 +804,8 @@ def _parse_data(t: Table | None, c: _Collector, units: tuple[Unit, ...], indicat
             if any(not is_blank(v) for v in t.rows[i]):
                 c.error(t.sheet, t.cell(i, ucol), "单位编码为空，但这一行有数据")
             continue
+        if c.lookalike(t, i, ucol, code, "单位编码") and code not in unit_set:
+            continue
         if code not in unit_set:
             c.error(t.sheet, t.cell(i, ucol), f"单位编码 {quote(code)} 不在单位表中{c.suggest(code, unit_set, t.sheet)}")
             continue
@@ -749,10 +834,18 @@ def _parse_data(t: Table | None, c: _Collector, units: tuple[Unit, ...], indicat
     category = np.array([u.category for u in units], dtype=object)
     has_gaps = bool((pos < 0).any())
     applies_cache: dict[tuple[str, ...], np.ndarray] = {}
+    misspelt: set[str] = set()  # indicators whose column is there, as a reported look-alike
     for j, col in enumerate(t.columns):
         if j == ucol or not col:
             continue
         ind = by_code.get(col)
+        if ind is None and col not in c.indicator_codes and code_problem(col):
+            meant = normalise_code(col)
+            if meant in by_code or meant in c.indicator_codes:
+                # A look-alike of an indicator's code: ignoring it would score the indicator 0.
+                c.error(t.sheet, t.header_cell(j), f"列 {code_problem(col)}")
+                misspelt.add(meant)
+                continue
         invalid = ind is None and col in c.indicator_codes  # its row in 指标 has a reported mistake
         if ind is None and col not in formulas_use and not invalid:
             # Extra columns (unit names, notes) are kept in the sheet and ignored here.
@@ -775,7 +868,7 @@ def _parse_data(t: Table | None, c: _Collector, units: tuple[Unit, ...], indicat
         if tx is not None:
             texts[col] = pd.Series(tx, index=unit_codes)
     for ind in indicators:
-        if ind.code not in values and not ind.formula:
+        if ind.code not in values and not ind.formula and ind.code not in misspelt:
             c.error(t.sheet, "", f"缺少指标 {quote(ind.code)}（{ind.name}）的数据列")
     index = pd.Index(unit_codes, dtype=object)
     frame = pd.DataFrame(values, index=index) if values else empty
