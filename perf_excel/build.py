@@ -746,7 +746,9 @@ def _parse_corrections(t, c: _Collector, units, indicators) -> tuple[Correction,
             ok = False
         elif ind and ind not in indicators:
             c.error(
-                t.sheet, t.cell(i, cols["指标编码"]), f"指标编码 {quote(ind)} 不在指标表中{c.suggest(ind, indicators, t.sheet)}"
+                t.sheet,
+                t.cell(i, cols["指标编码"]),
+                f"指标编码 {quote(ind)} 不在指标表中{c.suggest(ind, indicators, t.sheet)}",
             )
             ok = False
         coef = c.number(t, i, cols["系数"], "系数", required=True)
@@ -807,7 +809,9 @@ def _parse_data(t: Table | None, c: _Collector, units: tuple[Unit, ...], indicat
         if c.lookalike(t, i, ucol, code, "单位编码") and code not in unit_set:
             continue
         if code not in unit_set:
-            c.error(t.sheet, t.cell(i, ucol), f"单位编码 {quote(code)} 不在单位表中{c.suggest(code, unit_set, t.sheet)}")
+            c.error(
+                t.sheet, t.cell(i, ucol), f"单位编码 {quote(code)} 不在单位表中{c.suggest(code, unit_set, t.sheet)}"
+            )
             continue
         if code in seen:
             c.error(t.sheet, t.cell(i, ucol), f"单位编码 {quote(code)} 重复（已见于 {seen[code]}）")
