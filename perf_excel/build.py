@@ -9,9 +9,9 @@ cannot be read is an error naming the sheet, the cell and the value.
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import math
 import re
+import unicodedata
 from collections.abc import Mapping
 from datetime import date, datetime
 
@@ -31,7 +31,7 @@ from .core.methods import (
 )
 from .core.methods._common import CLAUSES
 from .dataset import Dataset
-from .errors import ERROR, WARNING, InputError, Problem, quote
+from .errors import ERROR, WARNING, InputError, Problem, Suggester, quote
 from .formula import check_formulas, formula_names
 from .model import (
     NOT_APPLICABLE,
@@ -43,13 +43,15 @@ from .model import (
     Unit,
     Veto,
 )
-from .numbers import is_blank, parse_number
+from .numbers import MAX_NUMBER, is_blank, parse_number, too_large
 from .tables import Table
 
 __all__ = [
     "INDICATOR_COLUMNS",
     "build_scheme",
+    "code_problem",
     "load_tables",
+    "normalise_code",
     "parse_bands",
     "parse_grade_table",
     "parse_grades",
@@ -142,6 +144,76 @@ def _text(value: object) -> str:
 #: A cell value as the text a clerk typed: 101.0 → ``101``, a date → ``2025-03-01``.
 cell_text = _text
 
+# --- codes -------------------------------------------------------------------------
+#: Unicode categories that show nothing: control and format characters (zero-width space and
+#: joiners, word joiner, BOM, soft hyphen, bidi marks, embeddings, overrides and isolates),
+#: private-use, surrogate and unassigned code points, line and paragraph separators.
+_INVISIBLE_CATEGORIES = frozenset(("Cc", "Cf", "Co", "Cs", "Cn", "Zl", "Zp"))
+#: Blank letters and marks of other categories: the combining grapheme joiner, Hangul fillers,
+#: the Braille blank and the variation selectors.
+_INVISIBLE_EXTRA = frozenset(
+    "\u034f\u115f\u1160\u3164\uffa0\u2800"
+    + "".join(map(chr, range(0xFE00, 0xFE10)))
+    + "".join(map(chr, range(0xE0100, 0xE01F0)))
+)
+#: Full-width brackets and sentence punctuation belong to Chinese text and read as what they
+#: are (``县（市）01``); NFKC would turn them into ASCII, so they are left as typed.
+_CJK_PUNCTUATION = "（）［］｛｝：；，！？　"
+_CJK_SPLIT = re.compile(f"([{re.escape(_CJK_PUNCTUATION)}])")
+
+
+def _invisible(ch: str) -> bool:
+    return unicodedata.category(ch) in _INVISIBLE_CATEGORIES or ch in _INVISIBLE_EXTRA
+
+
+def normalise_code(text: str) -> str:
+    """A code as it reads: invisible characters removed, NFKC (full-width letters and digits,
+    compatibility forms → ASCII and unified ideographs), stripped; full-width CJK brackets and
+    punctuation are kept."""
+    visible = "".join(ch for ch in text if not _invisible(ch))
+    parts = _CJK_SPLIT.split(visible)
+    return "".join(p if p and p in _CJK_PUNCTUATION else unicodedata.normalize("NFKC", p) for p in parts).strip()
+
+
+def code_problem(text: str) -> str | None:
+    """Why ``text`` cannot be a code, as the rest of a message after the code's name; None if it can.
+
+    The rule for codes (单位编码 and 指标编码 in 单位 and 指标, and every reference to them in
+    数据, its header, 加减分, 否决 and 修正): codes are compared exactly as typed (stripped), so
+    a code must be written the way it reads. A code that :func:`normalise_code` would change
+    is an error naming the cell and the value as typed: a full-width ``Ｕ1``, a compatibility
+    character (``①``, ``Ⅱ``, a CJK compatibility ideograph), a zero-width space or joiner,
+    a bidi control or any other invisible character. Normalising silently instead would let
+    a look-alike join where the clerk did not mean it, or fail to join where they did; both
+    are a clerk's slip that only they can correct. Spaces at either end are stripped as
+    always; full-width CJK brackets and punctuation (``（一）``) are not a look-alike.
+    """
+    if text.isascii() and text.isprintable():
+        return None
+    norm = normalise_code(text)
+    if norm == text:
+        return None
+    hidden = dict.fromkeys(f"U+{ord(ch):04X}" for ch in text if _invisible(ch))
+    changed = dict.fromkeys(
+        ch
+        for ch in text
+        if not _invisible(ch) and ch not in _CJK_PUNCTUATION and unicodedata.normalize("NFKC", ch) != ch
+    )
+    details = []
+    if hidden:
+        details.append(f"不可见字符 {'、'.join(list(hidden)[:5])}")
+    if changed:
+        details.append(f"全角或兼容字符 {'、'.join(quote(ch) for ch in list(changed)[:5])}")
+    detail = "、".join(details) or "不规范字符"
+    shown = quote("".join(f"<U+{ord(ch):04X}>" if _invisible(ch) else ch for ch in text))
+    if not norm:
+        return f"{shown} 只含{detail}，请删除"
+    return f"{shown} 含有{detail}，应改为 {quote(norm)}"
+
+
+#: Why a number typed or stored beyond :data:`~perf_excel.numbers.MAX_NUMBER` is refused.
+_TOO_LARGE = f"数值过大（绝对值应小于 10^{round(math.log10(MAX_NUMBER))}），请检查是否多输了数字"
+
 
 class _Collector:
     """Gathers problems for one sheet so every check can name its cell in one line."""
@@ -152,6 +224,8 @@ class _Collector:
         # Every code typed in 指标, valid or not: an indicator with a mistake is reported
         # once, not again as "unknown" wherever its code is used.
         self.indicator_codes: set[str] = set()
+        #: "Did you mean" hints, one budget for the whole workbook.
+        self.suggest = Suggester()
 
     def error(self, sheet: str, cell: str, message: str) -> None:
         self.problems.append(Problem(message, sheet, cell, self.file, ERROR))
@@ -159,17 +233,26 @@ class _Collector:
     def warn(self, sheet: str, cell: str, message: str) -> None:
         self.problems.append(Problem(message, sheet, cell, self.file, WARNING))
 
+    def lookalike(self, t: Table, i: int, j: int, code: str, what: str) -> bool:
+        """Record an error if ``code`` (in row ``i``, column ``j``) breaks :func:`code_problem`'s rule."""
+        problem = code_problem(code)
+        if problem:
+            self.error(t.sheet, t.cell(i, j), f"{what} {problem}")
+        return problem is not None
+
     def number(self, t: Table, i: int, j: int | None, what: str, required: bool = False):
         """The number in a cell, or None (blank, or unreadable: then an error is recorded)."""
         value = t.value(i, j)
-        if is_blank(value):
+        # A stored NaN is not an empty cell (Excel cannot type one; a crafted file can).
+        if is_blank(value) and not isinstance(value, float):
             if required:
                 cell = t.cell(i, j) if j is not None else f"第{t.row_numbers[i]}行"
                 self.error(t.sheet, cell, f"{what}不能为空")
             return None
         number = parse_number(value)
         if number is None:
-            self.error(t.sheet, t.cell(i, j), f"{what} {quote(value)} 不是有效数字")
+            reason = _TOO_LARGE if too_large(value) else "不是有效数字"
+            self.error(t.sheet, t.cell(i, j), f"{what} {quote(value)} {reason}")
         return number
 
 
@@ -226,14 +309,6 @@ def _count(value: object) -> int:
     if not m:
         raise ValueError
     return int(m.group(1))
-
-
-def _closest(word: str, choices) -> str:
-    """A suggestion ``，是否应为 “X”？`` when one choice is clearly the nearest, else empty."""
-    scored = sorted(((difflib.SequenceMatcher(None, word, c).ratio(), c) for c in choices if c != word), reverse=True)
-    if not scored or scored[0][0] < 0.3 or (len(scored) > 1 and scored[1][0] == scored[0][0]):
-        return ""
-    return f"，是否应为 {quote(scored[0][1])}？"
 
 
 # --- sheets ----------------------------------------------------------------------
@@ -374,6 +449,8 @@ def _parse_units(t: Table | None, c: _Collector) -> tuple[Unit, ...]:
         if not code:
             c.error(t.sheet, t.cell(i, cols["编码"]), f"单位 {quote(name)} 的编码为空")
             continue
+        # A look-alike is reported and kept: its rows elsewhere then report at their own cells.
+        c.lookalike(t, i, cols["编码"], code, "单位编码")
         if code in seen:
             c.error(t.sheet, t.cell(i, cols["编码"]), f"单位编码 {quote(code)} 重复（已见于 {seen[code]}）")
             continue
@@ -428,6 +505,7 @@ def _parse_indicator(t, i, cols, row, c: _Collector, categories, settings, seen)
         return None
     seen[code] = cell("编码")
     errors_before = sum(p.is_error for p in c.problems)
+    c.lookalike(t, i, cols["编码"], code, "指标编码")
     name = _text(row["指标名称"]) or code
     dimension = _text(row["维度"])
     if not dimension:
@@ -442,7 +520,7 @@ def _parse_indicator(t, i, cols, row, c: _Collector, categories, settings, seen)
         if not method_text:
             c.error(sheet, cell("计分方法"), f"指标 {quote(code)} 的计分方法为空")
         else:
-            c.error(sheet, cell("计分方法"), unknown_method_message(method_text, _closest(method_text, WORKBOOK_NAMES)))
+            c.error(sheet, cell("计分方法"), unknown_method_message(method_text, c.suggest(method_text, WORKBOOK_NAMES, sheet)))
     direction = _text(row["方向"])
     positive = _DIRECTIONS.get(direction.lower(), None) if direction else True
     if positive is None:
@@ -454,7 +532,7 @@ def _parse_indicator(t, i, cols, row, c: _Collector, categories, settings, seen)
             c.error(
                 sheet,
                 cell("适用类别"),
-                f"适用类别 {quote(cat)} 不是单位表中的类别{_closest(cat, categories)}（现有：{'、'.join(sorted(categories))}）",
+                f"适用类别 {quote(cat)} 不是单位表中的类别{c.suggest(cat, categories, sheet)}（现有：{'、'.join(sorted(categories))}）",
             )
     kw: dict[str, object] = {}
     if method is not None:
@@ -539,8 +617,10 @@ def _check_unit(t: Table, i: int, j: int, code: str, units: Mapping[str, Unit], 
     if not code:
         c.error(t.sheet, t.cell(i, j), "单位编码为空")
         return False
+    if c.lookalike(t, i, j, code, "单位编码"):
+        return False
     if code not in units:
-        c.error(t.sheet, t.cell(i, j), f"单位编码 {quote(code)} 不在单位表中{_closest(code, units)}")
+        c.error(t.sheet, t.cell(i, j), f"单位编码 {quote(code)} 不在单位表中{c.suggest(code, units, t.sheet)}")
         return False
     return True
 
@@ -587,9 +667,13 @@ def _parse_corrections(t, c: _Collector, units, indicators) -> tuple[Correction,
         code = _text(row["单位编码"])
         ok = _check_unit(t, i, cols["单位编码"], code, units, c)
         ind = _text(row["指标编码"])
-        if ind and ind not in indicators:
+        if ind and c.lookalike(t, i, cols["指标编码"], ind, "指标编码"):
+            ok = False
+        elif ind and ind not in indicators:
             c.error(
-                t.sheet, t.cell(i, cols["指标编码"]), f"指标编码 {quote(ind)} 不在指标表中{_closest(ind, indicators)}"
+                t.sheet,
+                t.cell(i, cols["指标编码"]),
+                f"指标编码 {quote(ind)} 不在指标表中{c.suggest(ind, indicators, t.sheet)}",
             )
             ok = False
         coef = c.number(t, i, cols["系数"], "系数", required=True)
@@ -647,8 +731,12 @@ def _parse_data(t: Table | None, c: _Collector, units: tuple[Unit, ...], indicat
             if any(not is_blank(v) for v in t.rows[i]):
                 c.error(t.sheet, t.cell(i, ucol), "单位编码为空，但这一行有数据")
             continue
+        if c.lookalike(t, i, ucol, code, "单位编码") and code not in unit_set:
+            continue
         if code not in unit_set:
-            c.error(t.sheet, t.cell(i, ucol), f"单位编码 {quote(code)} 不在单位表中{_closest(code, unit_set)}")
+            c.error(
+                t.sheet, t.cell(i, ucol), f"单位编码 {quote(code)} 不在单位表中{c.suggest(code, unit_set, t.sheet)}"
+            )
             continue
         if code in seen:
             c.error(t.sheet, t.cell(i, ucol), f"单位编码 {quote(code)} 重复（已见于 {seen[code]}）")
@@ -675,15 +763,23 @@ def _parse_data(t: Table | None, c: _Collector, units: tuple[Unit, ...], indicat
     category = np.array([u.category for u in units], dtype=object)
     has_gaps = bool((pos < 0).any())
     applies_cache: dict[tuple[str, ...], np.ndarray] = {}
+    misspelt: set[str] = set()  # indicators whose column is there, as a reported look-alike
     for j, col in enumerate(t.columns):
         if j == ucol or not col:
             continue
         ind = by_code.get(col)
+        if ind is None and col not in c.indicator_codes and code_problem(col):
+            meant = normalise_code(col)
+            if meant in by_code or meant in c.indicator_codes:
+                # A look-alike of an indicator's code: ignoring it would score the indicator 0.
+                c.error(t.sheet, t.header_cell(j), f"列 {code_problem(col)}")
+                misspelt.add(meant)
+                continue
         invalid = ind is None and col in c.indicator_codes  # its row in 指标 has a reported mistake
         if ind is None and col not in formulas_use and not invalid:
             # Extra columns (unit names, notes) are kept in the sheet and ignored here.
             if col.lower() not in _DATA_EXTRAS:
-                hint = _closest(col, c.indicator_codes)
+                hint = c.suggest(col, c.indicator_codes, t.sheet)
                 c.warn(t.sheet, t.header_cell(j), f"列 {quote(col)} 不是指标编码，已忽略{hint}")
             continue
         raw = grid[np.maximum(pos, 0), j] if len(grid) else np.full(len(pos), None, dtype=object)
@@ -701,7 +797,7 @@ def _parse_data(t: Table | None, c: _Collector, units: tuple[Unit, ...], indicat
         if tx is not None:
             texts[col] = pd.Series(tx, index=unit_codes)
     for ind in indicators:
-        if ind.code not in values and not ind.formula:
+        if ind.code not in values and not ind.formula and ind.code not in misspelt:
             c.error(t.sheet, "", f"缺少指标 {quote(ind.code)}（{ind.name}）的数据列")
     index = pd.Index(unit_codes, dtype=object)
     frame = pd.DataFrame(values, index=index) if values else empty
@@ -715,6 +811,8 @@ def _not_a_number(value: object) -> str:
         return "公式没有计算结果（文件未在 Excel 中保存过），请在 Excel 中打开、保存后重试"
     if text.startswith("#") and (text.endswith(("!", "?")) or text in ("#N/A", "#GETTING_DATA")):
         return f"公式出错 {quote(text)}，请检查该单元格的公式"
+    if too_large(value):
+        return f"{quote(value)} {_TOO_LARGE}"
     return f"{quote(value)} 不是有效数字"
 
 
@@ -729,6 +827,13 @@ def _parse_column(t, c: _Collector, col, j, raw, pos, ind: Indicator | None, app
     else:
         is_num = _IS_NUMBER(raw).astype(bool)
         out[is_num] = raw[is_num].astype(float)
+    # Stored numbers meet the rule typed ones meet (parse_number): NaN, infinity and magnitudes
+    # of MAX_NUMBER or more are refused, not scored (1e308 would get full marks).
+    with np.errstate(invalid="ignore"):
+        bad = is_num & ~(np.abs(out) < MAX_NUMBER)
+    for k in np.flatnonzero(bad):
+        c.error(t.sheet, t.cell(pos[k], j), _not_a_number(raw[k]))
+        out[k] = np.nan
     na = np.zeros(n, dtype=bool)
     texts = None
     percent_unit = ind is not None and ind.unit.strip() in ("%", "％", "百分比")
@@ -742,6 +847,9 @@ def _parse_column(t, c: _Collector, col, j, raw, pos, ind: Indicator | None, app
             na[k] = True
             continue
         if not applies[k]:
+            # The cell is not scored, but a number beyond the bound is refused wherever it is.
+            if too_large(value):
+                c.error(t.sheet, t.cell(pos[k], j), _not_a_number(value))
             continue
         if texts is not None:
             frac = grade_fraction(ind.grade_table, value)
@@ -761,17 +869,13 @@ def _parse_column(t, c: _Collector, col, j, raw, pos, ind: Indicator | None, app
             out[k] = number
     if texts is not None:
         # Numbers typed into a 定性 column are not grades.
-        for k in np.flatnonzero(is_num & applies):
+        for k in np.flatnonzero(is_num & applies & ~bad):
             c.error(
                 t.sheet,
                 t.cell(pos[k], j),
                 f"{quote(raw[k])} 不是有效的定性等级（应为 {'、'.join(dict.fromkeys(ind.grade_table))} 之一）",
             )
             out[k] = np.nan
-    bad_inf = is_num & ~np.isfinite(out) & ~np.isnan(out)
-    for k in np.flatnonzero(bad_inf):
-        c.error(t.sheet, t.cell(pos[k], j), f"{quote(raw[k])} 不是有效数字")
-        out[k] = np.nan
     if ind is not None:
         _check_range(t, c, j, out, pos, ind, applies)
     return out, na, texts
@@ -821,7 +925,7 @@ def build_scheme(tables: Mapping[str, Table], file: str = "") -> tuple[Scheme, D
     if tables.get("数据") is not None and tables.get("指标") is not None:
         # Every 数据 header counts as a column (a referenced one is always parsed), so typos get suggestions.
         columns = [*dataset.values.columns, *tables["数据"].columns]
-        formula_problems, _ = check_formulas(indicators, columns, tables["指标"].sheet, file)
+        formula_problems, _ = check_formulas(indicators, columns, tables["指标"].sheet, file, c.suggest)
         problems.extend(formula_problems)
     scheme = Scheme(settings, indicators, units, adjustments, vetoes, corrections, exempt=exempt)
     return scheme, dataset, problems
@@ -834,7 +938,7 @@ def _check_tie_breakers(settings: Settings, indicators, c: _Collector, t: Table 
             c.error(
                 t.sheet if t else "设置",
                 settings.cells.get("排名依据", ""),
-                f"排名依据 {quote(name)} 既不是维度也不是指标编码{_closest(name, known)}",
+                f"排名依据 {quote(name)} 既不是维度也不是指标编码{c.suggest(name, known, t.sheet if t else '设置')}",
             )
 
 

@@ -154,15 +154,85 @@ def _content_problem(name: str, suffix: str, data: bytes) -> str | None:
     return None
 
 
-def _fill_merged(rows: list[list[object]], merged: Sequence, last_row: int) -> None:
-    """Copy each merged cell's value into the rest of its range (header rows only)."""
-    for (r0, c0), (r1, c1) in merged or ():
-        if r0 > last_row or r0 >= len(rows):
+#: More distinct merged ranges than this in one sheet is not an assessment form: a form merges
+#: its header and a category over its units (a few hundred ranges at most). Each range costs
+#: work, so a file declaring thousands of them is refused rather than read slowly.
+MAX_MERGED_RANGES = 10_000
+
+#: A merged range as 0-based, inclusive (first row, first column, last row, last column).
+_Range = tuple[int, int, int, int]
+
+
+def _range_ref(r0: int, c0: int, r1: int, c1: int) -> str:
+    return f"{col_letter(c0)}{r0 + 1}:{col_letter(c1)}{r1 + 1}"
+
+
+def _used_merges(name: str, rows: list[list[object]], merged: Sequence, file: str) -> list[_Range]:
+    """The merged ranges of a sheet that touch its cells: distinct, clipped to the used area.
+
+    The declared area of a range does not matter (``A1:XFD1048576`` costs what the sheet's
+    cells cost), nor does a range repeated a thousand times. Raises :class:`InputError`
+    naming the sheet for more than :data:`MAX_MERGED_RANGES` distinct ranges and for two
+    ranges that overlap: Excel never writes either, and an overlap leaves it ambiguous which
+    value a cell shows.
+    """
+    distinct: dict[_Range, None] = {}
+    for (a, b), (c, d) in merged or ():
+        distinct[(min(a, c), min(b, d), max(a, c), max(b, d))] = None
+    if len(distinct) > MAX_MERGED_RANGES:
+        raise InputError(
+            [
+                Problem(
+                    f"合并单元格区域多达 {len(distinct):,} 个（上限 {MAX_MERGED_RANGES:,}），不像正常的考核表，"
+                    "已拒绝读取；请取消多余的合并后另存",
+                    name,
+                    "",
+                    file,
+                )
+            ]
+        )
+    n_rows = len(rows)
+    n_cols = max((len(r) for r in rows), default=0)
+    used: list[_Range] = []
+    # Which cells a range already covers, one bytearray per row that has a range: each range is
+    # checked and marked row by row, so the work is bounded by the used cells, not by the ranges.
+    claimed: dict[int, bytearray] = {}
+    for r0, c0, r1, c1 in distinct:
+        if r0 >= n_rows or c0 >= n_cols:
+            continue
+        r1, c1 = min(r1, n_rows - 1), min(c1, n_cols - 1)
+        for r in range(r0, r1 + 1):
+            marks = claimed.setdefault(r, bytearray(n_cols))
+            hit = marks.find(1, c0, c1 + 1)
+            if hit >= 0:
+                other = next(m for m in used if m[0] <= r <= m[2] and m[1] <= hit <= m[3])
+                raise InputError(
+                    [
+                        Problem(
+                            f"合并单元格 {_range_ref(r0, c0, r1, c1)} 与 {_range_ref(*other)} 重叠，"
+                            "文件可能已损坏；请在 Excel 中取消这两处合并后另存",
+                            name,
+                            "",
+                            file,
+                        )
+                    ]
+                )
+            marks[c0 : c1 + 1] = b"\x01" * (c1 - c0 + 1)
+        used.append((r0, c0, r1, c1))
+    return used
+
+
+def _fill_merged(rows: list[list[object]], merged: Sequence[_Range], last_row: int) -> None:
+    """Copy each merged range's first value into the rest of it (ranges starting after
+    ``last_row`` are left alone). ``merged`` comes from :func:`_used_merges`: clipped and
+    without overlaps, so every cell is visited at most once."""
+    for r0, c0, r1, c1 in merged:
+        if r0 > last_row:
             continue
         value = rows[r0][c0] if c0 < len(rows[r0]) else None
         if is_blank(value):
             continue
-        for r in range(r0, min(r1, len(rows) - 1) + 1):
+        for r in range(r0, r1 + 1):
             row = rows[r]
             for c in range(c0, min(c1, len(row) - 1) + 1):
                 if is_blank(row[c]):
@@ -238,17 +308,18 @@ def _header_row(rows: list[list[object]], markers: tuple[str, ...]) -> int:
     return 0 if first is None else first
 
 
-def _header_end(h: int, merged: Sequence) -> int:
+def _header_end(h: int, merged: Sequence[_Range]) -> int:
     """Last row of the header starting at row ``h``: a cell merged down over two rows
     (``编码`` over A1:A2) makes a two-row header whose lower row names the columns."""
     end = h
-    for (r0, _), (r1, _) in merged or ():
+    for r0, _, r1, _ in merged:
         if r0 == h and r1 > end:
             end = r1
     return min(end, h + 2)
 
 
 def _to_table(name: str, canon: str, rows: list[list[object]], file: str, merged: Sequence = ()) -> Table:
+    merged = _used_merges(name, rows, merged, file)
     if merged:
         # Clerks merge a category over the rows of its units; in 数据 a merged value would be
         # ambiguous, so only its header rows are filled there.
