@@ -652,15 +652,17 @@ def _field_problem(part: str, instruction: str) -> str | None:
     return None
 
 
-def check_links(name: str, members: Mapping[str, bytes]) -> dict[str, dict[str, str]]:
+def check_links(name: str, members: Mapping[str, bytes], rendered: bool = False) -> dict[str, dict[str, str]]:
     """Check every part of a Word package (:func:`package_links`, :func:`part_link_problem`);
-    :class:`TemplateError` naming ``name`` and the part. Returns the hyperlinks of :func:`package_links`."""
+    :class:`TemplateError` naming ``name`` and the part (and saying it is in the ``rendered`` document).
+    Returns the hyperlinks of :func:`package_links`."""
     from .errors import TemplateError
 
+    where = "渲染结果中，" if rendered else ""
     try:
         links = package_links(members)
     except LinkError as exc:
-        raise TemplateError(f"{name}：{exc}") from None
+        raise TemplateError(f"{name}：{where}{exc}") from None
     for part, xml in members.items():
         lower = part.lower()
         if lower.endswith(".rels"):
@@ -671,7 +673,7 @@ def check_links(name: str, members: Mapping[str, bytes]) -> dict[str, dict[str, 
         # A part not named .xml that does not parse is not XML (a reader would not take it for any).
         problem = part_link_problem(part, xml, links.get(part), strict=named_xml)
         if problem:
-            raise TemplateError(f"{name}：{problem}")
+            raise TemplateError(f"{name}：{where}{problem}")
     return links
 
 

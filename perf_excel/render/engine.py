@@ -119,12 +119,13 @@ def _read_template(path: Path) -> bytes:
         if exc.errno == errno.ENAMETOOLONG:
             raise TemplateError(f"{name}：模板文件名或路径过长，无法打开") from None
         raise TemplateError(f"{name}：无法打开模板（{exc.strerror or exc}）") from None
-    with os.fdopen(fd, "rb") as fh:
-        info = os.fstat(fh.fileno())
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode):
+        os.close(fd)
         if stat.S_ISDIR(info.st_mode):
             raise TemplateError(f"{name}：这是一个文件夹，不是 Word 模板")
-        if not stat.S_ISREG(info.st_mode):
-            raise TemplateError(f"{name}：不是普通文件（可能是管道、设备或套接字），不能作为 Word 模板")
+        raise TemplateError(f"{name}：不是普通文件（可能是管道、设备或套接字），不能作为 Word 模板")
+    with os.fdopen(fd, "rb") as fh:
         if info.st_size > MAX_TEMPLATE_BYTES:
             raise TemplateError(
                 f"{name}：模板文件有 {info.st_size / 2**20:,.0f} MB（上限 {MAX_TEMPLATE_BYTES / 2**20:,.0f} MB），"
@@ -257,10 +258,10 @@ def _data_error(name: str, context: Any, where: str = "") -> InputError | None:
             m = XML_ILLEGAL.search(item)
             if m:
                 shown = XML_ILLEGAL.sub("", item)[:60]
-                place = f"（{where}）" if where else ""
+                place = f"{name}{where}" if where else name
                 return InputError(
-                    f"{name}{place}：数据中的文字 “{shown}” 含有 Word 文档不能容纳的控制字符 U+{ord(m.group(0)):04X}，"
-                    "无法生成文档；请在工作簿中删除该字符后重试"
+                    f"数据中的文字 “{shown}” 含有 Word 文档不能容纳的控制字符 U+{ord(m.group(0)):04X}，"
+                    f"无法生成文档（{place}）；请在工作簿中删除该字符后重试"
                 )
         elif isinstance(item, dict):
             stack.extend(item.keys())
@@ -381,7 +382,7 @@ def render_docx(
     # What the template's Jinja code produced is checked like the template itself: a field code
     # or a linked picture can be assembled by a tag (``{{ 'INCLUDE' ~ 'PICTURE' }}``).
     with zipfile.ZipFile(io.BytesIO(blob)) as z:
-        check_links(name, {i.filename: z.read(i) for i in z.infolist()})
+        check_links(name, {i.filename: z.read(i) for i in z.infolist()}, rendered=True)
     if isinstance(out, io.BytesIO):
         out.write(blob)
     else:

@@ -170,10 +170,18 @@ class TemplateSandbox(SandboxedEnvironment):
         allowed = _ATTRIBUTES.get(type(obj))
         return allowed is not None and attr in allowed
 
+    def wrap_str_format(self, value: Any) -> Any:
+        wrapped = super().wrap_str_format(value)
+        if wrapped is not None:
+            wrapped._sandboxed_format = True  # the sandbox's own str.format (see is_safe_callable)
+        return wrapped
+
     def is_safe_callable(self, obj: Any) -> bool:
         if not super().is_safe_callable(obj):
             return False
         if isinstance(obj, _CALLABLE_TYPES) or any(obj is g for g in self.globals.values()):
+            return True
+        if getattr(obj, "_sandboxed_format", False):
             return True
         # A method reached through an allowed attribute: bound to an object of an allowed type.
         owner = getattr(obj, "__self__", None)
