@@ -50,6 +50,7 @@ CONTEXT_KEYS: dict[str, tuple[str, ...]] = {
 
 
 _SCALARS = frozenset({int, float, bool, type(None)})
+_illegal = XML_ILLEGAL.search
 
 
 def plain_context(value: Any) -> Any:
@@ -59,18 +60,78 @@ def plain_context(value: Any) -> Any:
     read with ``_x0001_`` or a form feed in it would make the document unreadable — and Word
     cannot show them anyway); numpy numbers become Python numbers, dates their ISO text (what
     ``cn_date`` reads); :class:`~.engine.Picture` markers stay; anything else becomes its text.
+    A value that is plain already (the usual case) is returned as it is, not copied.
     """
+    if _is_plain(value):
+        return value
     kind = type(value)
     if kind is str:
-        return XML_ILLEGAL.sub("", value) if XML_ILLEGAL.search(value) else value
+        return XML_ILLEGAL.sub("", value) if _illegal(value) else value
     if kind in _SCALARS or kind is Picture:
         return value
     if kind is dict:
-        return {plain_context(k): plain_context(v) for k, v in value.items()}
+        return _plain_dict(value)
     if kind is list:
-        return [plain_context(v) for v in value]
+        return _plain_list(value)
     if kind is tuple:
-        return tuple(plain_context(v) for v in value)
+        return tuple(_plain_list(value))
+    return _plain_other(value)
+
+
+def _is_plain(value: Any) -> bool:
+    """Whether ``value`` is plain data already: one walk, and one search of all its text at once
+    (a bulletin of 100,000 units holds more than a million values; a search each costs seconds)."""
+    texts: list[str] = []
+    stack = [value]
+    scalars = _SCALARS
+    while stack:
+        item = stack.pop()
+        kind = type(item)
+        if kind is str:
+            texts.append(item)
+        elif kind in scalars or kind is Picture:
+            continue
+        elif kind is dict:
+            stack.extend(item)
+            stack.extend(item.values())
+        elif kind is list or kind is tuple:
+            stack.extend(item)
+        else:
+            return False
+    return not _illegal("".join(texts))
+
+
+def _plain_dict(value: dict) -> dict:
+    # The bulletin of a province holds millions of values: the common types are tested inline.
+    out = {}
+    scalars = _SCALARS
+    for k, v in value.items():
+        if type(k) is not str or _illegal(k):
+            k = plain_context(k)
+        kind = type(v)
+        if kind is str:
+            if _illegal(v):
+                v = XML_ILLEGAL.sub("", v)
+        elif kind not in scalars:
+            v = plain_context(v)
+        out[k] = v
+    return out
+
+
+def _plain_list(value: list | tuple) -> list:
+    out = list(value)
+    scalars = _SCALARS
+    for i, v in enumerate(out):
+        kind = type(v)
+        if kind is str:
+            if _illegal(v):
+                out[i] = XML_ILLEGAL.sub("", v)
+        elif kind not in scalars:
+            out[i] = plain_context(v)
+    return out
+
+
+def _plain_other(value: Any) -> Any:
     if isinstance(value, np.generic):
         return plain_context(value.item())
     if isinstance(value, bool):
@@ -82,9 +143,9 @@ def plain_context(value: Any) -> Any:
     if isinstance(value, date):
         return value.isoformat(" ") if hasattr(value, "hour") else value.isoformat()
     if isinstance(value, (list, tuple)):
-        return [plain_context(v) for v in value]
+        return _plain_list(value)
     if isinstance(value, dict):
-        return {plain_context(k): plain_context(v) for k, v in value.items()}
+        return _plain_dict(dict(value))
     return plain_context(str(value))
 
 
