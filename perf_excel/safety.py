@@ -583,7 +583,10 @@ def part_link_problem(
         root = _parse_part(part, xml)
     except LinkError as exc:
         return str(exc) if strict else None
-    fields: list[list[str]] = []  # instruction text of the fields open at this point, innermost last
+    # The fields open at this point, innermost last: [instruction pieces, instruction complete?].
+    # A nested field's result text counts as instruction of the fields around it (Word builds
+    # ``{ {QUOTE "INCLUDEPICTURE"} "…" }`` that way).
+    fields: list[tuple[list[str], list[bool]]] = []
     for el in root.iter():
         tag = _local(el.tag)
         if not tag:
@@ -619,21 +622,27 @@ def part_link_problem(
                 if problem:
                     return problem
             elif tag == "fldChar" and name == "fldCharType":
-                kind = value.strip()
+                kind = value.strip().lower()
                 if kind == "begin":
-                    fields.append([])
+                    fields.append(([], [False]))
+                elif kind == "separate" and fields:
+                    fields[-1][1][0] = True
                 elif kind == "end" and fields:
-                    problem = _field_problem(part, "".join(fields.pop()))
+                    problem = _field_problem(part, "".join(fields.pop()[0]))
                     if problem:
                         return problem
         if tag in ("instrText", "delInstrText"):
             if fields:
-                fields[-1].append(el.text or "")
+                fields[-1][0].append(el.text or "")
             else:
                 problem = _field_problem(part, el.text or "")
                 if problem:
                     return problem
-    for pieces in fields:  # fields never closed
+        elif tag in ("t", "delText") and el.text:
+            for pieces, done in fields[:-1]:
+                if not done[0]:
+                    pieces.append(el.text)
+    for pieces, _ in fields:  # fields never closed
         problem = _field_problem(part, "".join(pieces))
         if problem:
             return problem

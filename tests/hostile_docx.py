@@ -200,6 +200,20 @@ SHAPES: dict[str, tuple[Callable[[dict[str, bytes]], dict[str, bytes]], str]] = 
         lambda b: in_body(b, _field('IF 1 = 1 "', "x", '" ', 'IMPORT "/etc/passwd"')),
         "域代码 “IF 1 = 1",
     ),
+    # The field's name is the result of a nested field: { {QUOTE "INCLUDEPICTURE"} "…" }.
+    "template_nested_quote_field.docx": (
+        lambda b: in_body(
+            b,
+            _p(
+                '<w:r><w:fldChar w:fldCharType="begin"/></w:r><w:r><w:fldChar w:fldCharType="begin"/></w:r>'
+                '<w:r><w:instrText>QUOTE "INCLUDEPICTURE"</w:instrText></w:r><w:r><w:fldChar w:fldCharType="separate"/>'
+                '</w:r><w:r><w:t>INCLUDEPICTURE</w:t></w:r><w:r><w:fldChar w:fldCharType="end"/></w:r>'
+                f'<w:r><w:instrText xml:space="preserve"> "{URL}"</w:instrText></w:r>'
+                '<w:r><w:fldChar w:fldCharType="end"/></w:r>'
+            ),
+        ),
+        f'域代码 “INCLUDEPICTURE "{URL}"”',
+    ),
     "template_altchunk.docx": (
         lambda b: in_body(b, f'<w:altChunk {NS} r:id="rId1"/>'),
         "含有导入的外部文档片段（altChunk）",
