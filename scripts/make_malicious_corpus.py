@@ -6,7 +6,9 @@ Workbooks: XML external entities and the billion laughs (in a sheet, in workbook
 styles.xml), zip bombs (a declared size of 3 GiB; a member that inflates far beyond what
 its header declares), a value at XFD1048576 (also as 16,384 cells without references), a lying ``<dimension>``, a far row, an .xlsm
 whose VBA project would run a shell command, 设置 entries that point a template outside
-the folder, unit names that are paths. Templates: an external picture, a DOCTYPE.
+the folder, unit names that are paths, unit names with control characters. Templates: an external
+picture, a DOCTYPE, and the shapes of tests/hostile_docx.py (outside links in every spelling,
+linked pictures, fetching field codes, altChunk…), a chart's owner, deep nesting, integer squaring.
 ``--big DIR`` also writes a bomb that really inflates to 5 GiB (5 MB; not committed).
 """
 
@@ -249,6 +251,7 @@ def build(out: Path) -> list[Path]:
     tparts_xxe["word/document.xml"] = head + sep + f"<!DOCTYPE w:document [{xxe}]>".encode() + rest
     save("template_xxe.docx", tparts_xxe)
     written.extend(build_package_safety(out))
+    written += build_template_shapes(out)
     return written
 
 
@@ -351,6 +354,50 @@ def build_package_safety(out: Path) -> list[Path]:
             written.append(out / name)
         else:
             written.append(write_parts(out / name, parts))
+    return written
+
+
+# --- Templates: sandbox, links to outside files, nesting, integers, control characters (area: templates) ---
+
+
+def _jinja_template(base: str, payload: str) -> dict[str, bytes]:
+    from xml.sax.saxutils import escape
+
+    from hostile_docx import NS, base_parts, in_body
+
+    return in_body(base_parts(base), f"<w:p {NS}><w:r><w:t>{escape(payload)}</w:t></w:r></w:p>")
+
+
+def build_template_shapes(out: Path) -> list[Path]:
+    """Templates that link to outside files (every spelling, tests/hostile_docx.py), that reach an
+    object of the program through the letter's chart, nest too deep, square a number until it
+    cannot be computed; a workbook whose unit names hold control characters."""
+    from hostile_docx import RENDERED_SHAPES, SHAPES, base_parts
+
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, (shape, _) in {**SHAPES, **RENDERED_SHAPES}.items():
+        written.append(write_parts(out / name, shape(base_parts("bulletin.docx"))))
+    jinja = {
+        "template_picture_owner.docx": (
+            "letter.docx",
+            "{{ chart.owner.render_to({}, '/tmp/perf_excel_template_escape/x.docx') }}",
+        ),
+        "template_deep_nesting.docx": ("bulletin.docx", "{% if 1 %}" * 3000 + "x" + "{% endif %}" * 3000),
+        "template_int_squaring.docx": (
+            "bulletin.docx",
+            "{% set ns = namespace(x=3) %}{% for i in range(60) %}{% set ns.x = ns.x * ns.x %}{% endfor %}{{ ns.x }}",
+        ),
+    }
+    for name, (base, payload) in jinja.items():
+        written.append(write_parts(out / name, _jinja_template(base, payload)))
+    units = [
+        ["U1", "甲\x01单位", "区"],
+        ["U2", "乙\x0b单位", "区"],
+        ["U3", "丙\x00单位", "区"],
+        ["U4", "丁\x07\x0c单位", "区"],
+    ]
+    written.append(write_parts(out / "unit_names_control.xlsx", xlsx_parts(valid_sheets(units=units))))
     return written
 
 
