@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
+# First: makes Ctrl-C quiet while `perf-excel` starts (the imports below take a second).
+from . import _interrupt  # noqa: F401
 from .assess import Results, assess
 from .build import build_scheme, load_tables
 from .dataset import Dataset

@@ -1,0 +1,55 @@
+"""Ctrl-C while ``perf-excel`` starts: one Chinese line and exit code 130, not a traceback.
+
+Importing the package (pandas, numpy) takes about a second before :func:`perf_excel.cli.main`
+runs and can catch :class:`KeyboardInterrupt`. In a process started as the command line,
+importing this module (the first thing the package's ``__init__`` does) runs :func:`install`;
+``main`` puts Python's usual handler back (:func:`restore`) and handles Ctrl-C itself from
+then on, so that temporary files are cleaned up.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import threading
+from pathlib import Path
+
+__all__ = ["INTERRUPTED", "install", "restore"]
+
+INTERRUPTED = "已中断。"
+_CLI_MODULES = ("perf_excel.cli", "perf_excel")
+
+
+def _started_as_cli() -> bool:
+    """Whether this process is ``perf-excel …`` or ``python -m perf_excel.cli …``."""
+    if Path(sys.argv[0] if sys.argv else "").stem.lower().startswith("perf-excel"):
+        return True
+    argv = list(getattr(sys, "orig_argv", ()))
+    return any(a == "-m" and b in _CLI_MODULES for a, b in zip(argv, argv[1:]))
+
+
+def _quit(signum: int, frame: object) -> None:
+    # Nothing has been written yet: leave at once, without unwinding a half-done import.
+    try:
+        sys.stderr.write(INTERRUPTED + "\n")
+        sys.stderr.flush()
+    finally:
+        os._exit(130)
+
+
+def install() -> None:
+    """Make Ctrl-C quiet while the command line starts (only in a process started as the command line)."""
+    if threading.current_thread() is not threading.main_thread() or not _started_as_cli():
+        return
+    if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+        signal.signal(signal.SIGINT, _quit)
+
+
+def restore() -> None:
+    """Python's own Ctrl-C handling (KeyboardInterrupt) again, if :func:`install` replaced it."""
+    if threading.current_thread() is threading.main_thread() and signal.getsignal(signal.SIGINT) is _quit:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
+install()
