@@ -239,8 +239,13 @@ class SafeDocxTemplate(DocxTemplate):
             setattr(self.docx.core_properties, prop, _plain(env.from_string(initial).render(context)))
 
 
+#: python-docx refuses a core property longer than this (a long 考核名称 in the title).
+_CORE_MAX_CHARS = 255
+
+
 def _plain(rendered: str) -> str:
-    return Markup(rendered).unescape() if rendered else rendered
+    """A rendered core property as plain text, cut to what python-docx stores."""
+    return (Markup(rendered).unescape() if rendered else rendered)[:_CORE_MAX_CHARS]
 
 
 def render_docx(
