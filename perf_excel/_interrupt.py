@@ -9,11 +9,10 @@ then on, so that temporary files are cleaned up.
 
 from __future__ import annotations
 
+# Only modules the interpreter has loaded already: this runs before anything else of ours.
 import os
 import signal
 import sys
-import threading
-from pathlib import Path
 
 __all__ = ["INTERRUPTED", "install", "restore"]
 
@@ -23,7 +22,7 @@ _CLI_MODULES = ("perf_excel.cli", "perf_excel")
 
 def _started_as_cli() -> bool:
     """Whether this process is ``perf-excel …`` or ``python -m perf_excel.cli …``."""
-    if Path(sys.argv[0] if sys.argv else "").stem.lower().startswith("perf-excel"):
+    if os.path.basename(sys.argv[0] if sys.argv else "").lower().startswith("perf-excel"):
         return True
     argv = list(getattr(sys, "orig_argv", ()))
     return any(a == "-m" and b in _CLI_MODULES for a, b in zip(argv, argv[1:]))
@@ -40,16 +39,20 @@ def _quit(signum: int, frame: object) -> None:
 
 def install() -> None:
     """Make Ctrl-C quiet while the command line starts (only in a process started as the command line)."""
-    if threading.current_thread() is not threading.main_thread() or not _started_as_cli():
-        return
-    if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
-        signal.signal(signal.SIGINT, _quit)
+    if _started_as_cli() and signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+        try:
+            signal.signal(signal.SIGINT, _quit)
+        except ValueError:  # not the main thread: not the command line's start-up
+            pass
 
 
 def restore() -> None:
     """Python's own Ctrl-C handling (KeyboardInterrupt) again, if :func:`install` replaced it."""
-    if threading.current_thread() is threading.main_thread() and signal.getsignal(signal.SIGINT) is _quit:
-        signal.signal(signal.SIGINT, signal.default_int_handler)
+    if signal.getsignal(signal.SIGINT) is _quit:
+        try:
+            signal.signal(signal.SIGINT, signal.default_int_handler)
+        except ValueError:  # not the main thread: install() did not run here either
+            pass
 
 
 install()

@@ -367,7 +367,7 @@ def replace_with_backup(target: Path, write: Callable[[Path], None], verb: str =
         raise OutputError(f"{target}：无法{verb}（{os_error_text(exc)}）{unchanged}") from None
     mode = stat.S_IMODE(st.st_mode)
     if not mode & stat.S_IWUSR or not os.access(target, os.W_OK):
-        raise OutputError(f"{target}：文件是只读的，未{verb}{unchanged}（如确需{verb}，请先取消只读属性）")
+        raise OutputError(f"{target}：文件是只读的，未{verb}（如需{verb}，请先取消只读属性）{unchanged}")
     busy = f"文件被占用或只读（可能正在 Excel 中打开），请关闭后重试{unchanged}"
     backup = backup_path(target)
     try:

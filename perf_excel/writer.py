@@ -319,29 +319,31 @@ def write_results(results: Results, path: str | os.PathLike, anomalies: Sequence
     target = results_path(path)
     if not target.parent.exists():
         raise OutputError(f"{target}：输出文件夹不存在")
-    wb = Workbook(write_only=True)
-    header = result_header(results)
-    ws = wb.create_sheet(RESULT_SHEET)
-    widths = [12, 24, 12] + [10] * len(results.dimensions.columns) + [9, 9, 9, 8, 6, 60]
-    n_dims = len(results.dimensions.columns)
-    formats = [None, None, None, *["0.00"] * (n_dims + 2), "0", None, None, None]
-    _write_sheet(ws, header, result_rows(results), widths, formats)
-    n_detail = int((results.status.to_numpy() != NOT_FOR_CATEGORY).sum())
-    ws = wb.create_sheet(DETAIL_SHEET)
-    if n_detail <= DETAIL_LONG_LIMIT:
-        # Up to a million rows of ten cells: spliced in as XML text too (see _append_rows).
-        _write_sheet(ws, detail_header(), (), [12, 24, 12, 12, 10, 28, 7, 10, 9, 60])
-        detail = _rows_xml(detail_rows(results))
-    else:
-        codes = [i.code for i in results.scheme.indicators]
-        # Millions of plain numbers: openpyxl writes the header and the sheet's settings,
-        # the rows are spliced in after saving (see _append_rows).
-        _write_sheet(ws, ["单位编码", *codes], (), [12] + [9] * len(codes))
-        detail = _wide_rows_xml(list(results.table.index), results.scores.to_numpy(dtype=float))
-    if anomalies is not None:
-        ws = wb.create_sheet(ANOMALY_SHEET)
-        _write_sheet(ws, anomaly_header(), anomaly_rows(anomalies), [12, 24, 10, 24, 12, 10, 70, 14])
+    # The temporary file first: a folder we cannot write into is reported before openpyxl starts
+    # its sheets (abandoned half-written, they print "Exception ignored" tracebacks when collected).
     with atomic_output(target, BUSY_IN_EXCEL + "；原文件未改动") as tmp:
+        wb = Workbook(write_only=True)
+        header = result_header(results)
+        ws = wb.create_sheet(RESULT_SHEET)
+        widths = [12, 24, 12] + [10] * len(results.dimensions.columns) + [9, 9, 9, 8, 6, 60]
+        n_dims = len(results.dimensions.columns)
+        formats = [None, None, None, *["0.00"] * (n_dims + 2), "0", None, None, None]
+        _write_sheet(ws, header, result_rows(results), widths, formats)
+        n_detail = int((results.status.to_numpy() != NOT_FOR_CATEGORY).sum())
+        ws = wb.create_sheet(DETAIL_SHEET)
+        if n_detail <= DETAIL_LONG_LIMIT:
+            # Up to a million rows of ten cells: spliced in as XML text too (see _append_rows).
+            _write_sheet(ws, detail_header(), (), [12, 24, 12, 12, 10, 28, 7, 10, 9, 60])
+            detail = _rows_xml(detail_rows(results))
+        else:
+            codes = [i.code for i in results.scheme.indicators]
+            # Millions of plain numbers: openpyxl writes the header and the sheet's settings,
+            # the rows are spliced in after saving (see _append_rows).
+            _write_sheet(ws, ["单位编码", *codes], (), [12] + [9] * len(codes))
+            detail = _wide_rows_xml(list(results.table.index), results.scores.to_numpy(dtype=float))
+        if anomalies is not None:
+            ws = wb.create_sheet(ANOMALY_SHEET)
+            _write_sheet(ws, anomaly_header(), anomaly_rows(anomalies), [12, 24, 10, 24, 12, 10, 70, 14])
         wb.save(tmp)
         _append_rows(tmp, wb.sheetnames.index(DETAIL_SHEET) + 1, detail)
     return target
