@@ -21,10 +21,13 @@ _CLI_MODULES = ("perf_excel.cli", "perf_excel")
 
 
 def _started_as_cli() -> bool:
-    """Whether this process is ``perf-excel …`` or ``python -m perf_excel.cli …``."""
+    """Whether this process is ``perf-excel …`` or ``python -m perf_excel.cli …`` (not one of the
+    batch's worker processes, which get the parent's ``sys.argv`` and handle Ctrl-C themselves)."""
+    argv = list(getattr(sys, "orig_argv", ()))
+    if any("multiprocessing" in a for a in argv):
+        return False
     if os.path.basename(sys.argv[0] if sys.argv else "").lower().startswith("perf-excel"):
         return True
-    argv = list(getattr(sys, "orig_argv", ()))
     return any(a == "-m" and b in _CLI_MODULES for a, b in zip(argv, argv[1:]))
 
 

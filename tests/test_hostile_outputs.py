@@ -564,3 +564,17 @@ def test_ctrl_c_while_starting(delay: float) -> None:
     out, err = proc.communicate(timeout=60)
     assert (proc.returncode, err.splitlines()[-1:]) == (130, ["已中断。"]), err
     assert "Traceback" not in err
+
+
+def test_templates_export_never_writes_through_a_planted_link(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    victim = tmp_path / "victim.txt"
+    victim.write_bytes(b"secret")
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "bulletin.docx").symlink_to(victim)
+    assert main(["templates", "export", str(out)]) == 1
+    assert capsys.readouterr().err == f"{out / 'bulletin.docx'}：文件已存在，未覆盖（如需覆盖请加 --force）\n"
+    assert main(["templates", "export", str(out), "--force"]) == 0
+    assert victim.read_bytes() == b"secret"
+    assert not (out / "bulletin.docx").is_symlink()
+    assert (out / "bulletin.docx").read_bytes() == (ROOT / "templates" / "bulletin.docx").read_bytes()
