@@ -38,7 +38,6 @@ import socket
 import tempfile
 import time
 import traceback
-import unicodedata
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures.process import BrokenProcessPool
@@ -49,6 +48,7 @@ from typing import Any
 
 from . import __version__
 from .errors import InputError, OutputError, PerfExcelError, Problem, TemplateError, UsageError
+from .outputs import TMP_MARK, atomic_file, safe_name
 
 __all__ = [
     "BatchSummary",
@@ -75,7 +75,7 @@ WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
 _OTHER_SPREADSHEETS = {".xls": "旧版 .xls 格式不支持，请另存为 .xlsx", ".et": "WPS .et 格式不支持，请另存为 .xlsx"}
 #: Default per-workbook time limit in seconds; a worker over it is killed and the file reported.
 DEFAULT_TIMEOUT = 600.0
-_TMP_MARK = ".perf-tmp-"
+_TMP_MARK = TMP_MARK
 
 # Status values in the summary (JSON keeps these stable English words; the workbook shows Chinese).
 OK, FAILED, UNCHANGED, NOT_RUN = "ok", "failed", "unchanged", "not_run"
@@ -92,38 +92,6 @@ KIND_INPUT, KIND_TEMPLATE, KIND_OUTPUT, KIND_CRASH, KIND_TIMEOUT, KIND_INTERNAL 
 
 
 # --------------------------------------------------------------------------- names
-
-
-_FORBIDDEN = re.compile(r'[<>:"/\\|?*\x00-\x1f\x7f]')
-_RESERVED = re.compile(r"^(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³]|conin\$|conout\$)$", re.IGNORECASE)
-#: Longest path component in UTF-8 bytes (ext4 allows 255 bytes; CJK takes 3 bytes a character).
-_MAX_COMPONENT_BYTES = 150
-
-
-def safe_name(name: str) -> str:
-    """``name`` made safe as one path component on Windows, macOS and Linux.
-
-    Characters Windows forbids (``<>:"/\\|?*`` and control characters) become ``_``,
-    trailing dots and spaces go, ``.``/``..``/empty become ``_``, device names
-    (``CON``, ``NUL``, ``COM1``…) get a ``_`` prefix, and over-long names are shortened
-    with a hash so that different long names stay different.
-    """
-    text = unicodedata.normalize("NFC", str(name))
-    text = _FORBIDDEN.sub("_", text).strip().rstrip(". ")
-    if not text or set(text) <= {"."}:
-        return "_"
-    if _RESERVED.match(text.split(".")[0].strip()):
-        text = "_" + text
-    encoded = text.encode("utf-8")
-    if len(encoded) > _MAX_COMPONENT_BYTES:
-        digest = hashlib.sha1(encoded).hexdigest()[:8]
-        stem, dot, suffix = text.rpartition(".")
-        if not dot or len(suffix) > 10:
-            stem, suffix = text, ""
-        keep = _MAX_COMPONENT_BYTES - len(suffix.encode()) - 10
-        short = stem.encode("utf-8")[:keep].decode("utf-8", "ignore").rstrip(". ")
-        text = f"{short}~{digest}" + (f".{suffix}" if suffix else "")
-    return text
 
 
 def safe_relpath(relpath: str) -> PurePosixPath:
@@ -524,30 +492,13 @@ class _OutLock:
 
 
 def _write_atomic(target: Path, data: bytes) -> None:
-    """Write ``data`` to ``target`` through a temporary file in the same folder and a rename."""
+    """Write ``data`` to ``target`` through a temporary file in the same folder and a rename
+    (:func:`perf_excel.outputs.atomic_file`)."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name[:40]}{_TMP_MARK}", dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            # No fsync: the rename is what makes an interrupted run (Ctrl-C, kill) safe, and
-            # an fsync per file made the parent a bottleneck (0.1 s per workbook of 32 files).
-            fh.write(data)
-        _replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def _replace(tmp: str | Path, target: Path) -> None:
-    # Windows refuses to replace a file someone has open; retry briefly before giving up.
-    for attempt in range(5):
-        try:
-            os.replace(tmp, target)
-            return
-        except PermissionError:
-            if attempt == 4:
-                raise
-            time.sleep(0.2 * (attempt + 1))
+    # No fsync: the rename is what makes an interrupted run (Ctrl-C, kill) safe, and
+    # an fsync per file made the parent a bottleneck (0.1 s per workbook of 32 files).
+    with atomic_file(target) as tmp, open(tmp, "wb") as fh:
+        fh.write(data)
 
 
 def _inside(base: Path, path: Path) -> bool:

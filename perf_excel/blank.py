@@ -491,7 +491,7 @@ def new_workbook(example: bool = False) -> Workbook:
 
 def save_new(wb: Workbook, path: str | os.PathLike, overwrite: bool = False) -> Path:
     """Save ``wb`` to ``path`` atomically; refuses to replace an existing file unless ``overwrite``."""
-    from .writer import atomic_output
+    from .outputs import atomic_output
 
     target = Path(path)
     if target.suffix.lower() != ".xlsx":

@@ -1122,17 +1122,18 @@ def clean_texts(value: object) -> object:
 
 
 def cells_as_text(workbook) -> int:
-    """Make every formula cell of an openpyxl ``workbook`` a text cell; returns how many.
+    """Make every formula or error cell of an openpyxl ``workbook`` a text cell; returns how many.
 
     For workbooks whose every value comes from input data (the yearbook): openpyxl turns a
-    string starting with ``=`` into a formula, and a unit called ``=HYPERLINK(...)`` must
-    stay a name. Workbooks with formulas of our own must not be passed here.
+    string starting with ``=`` into a formula and ``#N/A`` into an error value, and a unit
+    called ``=HYPERLINK(...)`` or ``#N/A`` must stay a name. Workbooks with formulas of our
+    own must not be passed here.
     """
     changed = 0
     for ws in workbook.worksheets:
         for row in ws.iter_rows():
             for cell in row:
-                if cell.data_type == "f":
+                if cell.data_type in ("f", "e"):
                     cell.data_type = "s"
                     changed += 1
     return changed

@@ -18,9 +18,8 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import zipfile
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 from xml.sax.saxutils import escape
@@ -28,6 +27,7 @@ from xml.sax.saxutils import escape
 from . import ooxml
 from .assess import NOT_FOR_CATEGORY, Results
 from .errors import OutputError
+from .outputs import backup_path, replace_with_backup
 from .tables import col_letter
 from .writer import (
     ANOMALY_SHEET,
@@ -36,7 +36,6 @@ from .writer import (
     RESULT_SHEET,
     anomaly_header,
     anomaly_rows,
-    atomic_path,
     detail_header,
     detail_rows,
     result_header,
@@ -46,7 +45,7 @@ from .writer import (
 if TYPE_CHECKING:
     from .anomalies import Anomaly
 
-__all__ = ["backup_path", "lock_file", "write_back"]
+__all__ = ["backup_path", "lock_file", "replace_with_backup", "write_back"]
 
 _MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -66,11 +65,6 @@ def lock_file(path: Path) -> Path | None:
         if candidate.exists():
             return candidate
     return None
-
-
-def backup_path(path: Path) -> Path:
-    """Where the previous version is kept: ``考核表.xlsm`` -> ``考核表.xlsm.bak``."""
-    return path.with_name(path.name + ".bak")
 
 
 # --- styles ------------------------------------------------------------------
@@ -376,34 +370,3 @@ def write_back(results: Results, path: str | os.PathLike, anomalies: Sequence[An
                     zout.writestr(name, data, zipfile.ZIP_DEFLATED)
 
     return replace_with_backup(target, write, "写回")
-
-
-def replace_with_backup(target: Path, write: Callable[[Path], None], verb: str = "写入") -> Path:
-    """Replace ``target`` by what ``write(tmp)`` writes to a temporary file beside it, keeping
-    the previous version as the backup (``<name>.bak``). Returns the backup path.
-
-    Nothing changes unless everything succeeds: the new file and the backup are each written
-    under a temporary name and renamed, so a kill at any moment leaves the old workbook or the
-    new one, and a whole backup or none (issue 10). Raises :class:`OutputError` when the file is
-    locked or cannot be written.
-    """
-    tmp = atomic_path(target)
-    backup = backup_path(target)
-    try:
-        write(tmp)
-        bak_tmp = atomic_path(backup)
-        try:
-            shutil.copy2(target, bak_tmp)
-            os.replace(bak_tmp, backup)
-        finally:
-            bak_tmp.unlink(missing_ok=True)
-        os.replace(tmp, target)
-    except PermissionError:
-        raise OutputError(
-            f"{target.name}：文件被占用或只读（可能正在 Excel 中打开），请关闭后重试；原文件未做任何改动"
-        ) from None
-    except OSError as exc:
-        raise OutputError(f"{target.name}：无法{verb}（{exc.strerror or exc}）；原文件未做任何改动") from None
-    finally:
-        tmp.unlink(missing_ok=True)
-    return backup

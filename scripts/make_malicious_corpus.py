@@ -6,9 +6,11 @@ Workbooks: XML external entities and the billion laughs (in a sheet, in workbook
 styles.xml), zip bombs (a declared size of 3 GiB; a member that inflates far beyond what
 its header declares), a value at XFD1048576 (also as 16,384 cells without references), a lying ``<dimension>``, a far row, an .xlsm
 whose VBA project would run a shell command, 设置 entries that point a template outside
-the folder, unit names that are paths, unit names with control characters. Templates: an external
-picture, a DOCTYPE, and the shapes of tests/hostile_docx.py (outside links in every spelling,
-linked pictures, fetching field codes, altChunk…), a chart's owner, deep nesting, integer squaring.
+the folder, unit names that are paths, unit names with control characters; data that becomes
+output file names (a 考核名称 that is a LibreOffice option, unit names that collide, names too long
+for a file system). Templates: an external picture, a DOCTYPE, and the shapes of
+tests/hostile_docx.py (outside links in every spelling, linked pictures, fetching field codes,
+altChunk…), a chart's owner, deep nesting, integer squaring.
 ``--big DIR`` also writes a bomb that really inflates to 5 GiB (5 MB; not committed).
 """
 
@@ -152,6 +154,41 @@ def _append_member(path: Path, parts: dict[str, bytes], member: str, comp: bytes
     return path
 
 
+# --- output area: data that becomes file names ------------------------------------------------
+#: A 考核名称 that LibreOffice would read as an option if the bulletin's name were passed bare.
+OPTION_TITLE = "--accept=socket,host=0,port=2002;urp;"
+#: Unit codes whose letter names sanitise alike (``:`` and ``/`` become ``_``; ``a_1`` differs only
+#: in case), names that are error values or hide bidi and zero-width characters.
+COLLIDING_UNITS = [
+    ["A:1", "甲单位", "区"],
+    ["A1", "甲单位", "区"],
+    ["A_1", "甲单位", "区"],
+    ["a_1", "甲单位", "区"],
+    ["A/1", "甲单位", "区"],
+    ["U6", "#N/A", "区"],
+    ["U7", "乙\u202e\u200bxcod.exe", "区"],
+]
+#: Names of 256+ characters and of 80+ Chinese characters gave "File name too long".
+LONG_TITLE = "很长的考核名称" * 40
+LONG_UNITS = [["L1", "x" * 300, "区"], ["L2", "单" * 90, "区"], ["L3", "单" * 90 + "乙", "区"]]
+
+
+def _titled(title: str, units: list[list[object]] | None = None) -> dict[str, bytes]:
+    sheets = valid_sheets(units)
+    sheets[0] = Sheet("设置", [["项目", "值"], ["考核名称", title], ["考核年度", 2025]])
+    return xlsx_parts(sheets)
+
+
+def output_name_workbooks(out: Path) -> list[Path]:
+    """The workbooks of the output area: a title that is an option, colliding unit names, long names."""
+    out.mkdir(parents=True, exist_ok=True)
+    return [
+        write_parts(out / "title_option.xlsx", _titled(OPTION_TITLE)),
+        write_parts(out / "unit_names_collide.xlsx", _titled("2025年度考核", COLLIDING_UNITS)),
+        write_parts(out / "names_long.xlsx", _titled(LONG_TITLE, LONG_UNITS)),
+    ]
+
+
 def build(out: Path) -> list[Path]:
     out.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
@@ -252,6 +289,7 @@ def build(out: Path) -> list[Path]:
     save("template_xxe.docx", tparts_xxe)
     written.extend(build_package_safety(out))
     written += build_template_shapes(out)
+    written += output_name_workbooks(out)
     return written
 
 

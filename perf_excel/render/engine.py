@@ -332,8 +332,13 @@ class SafeDocxTemplate(DocxTemplate):
             setattr(self.docx.core_properties, prop, _plain(env.from_string(initial).render(context)))
 
 
+#: python-docx refuses a core property longer than this (a long 考核名称 in the title).
+_CORE_MAX_CHARS = 255
+
+
 def _plain(rendered: str) -> str:
-    return Markup(rendered).unescape() if rendered else rendered
+    """A rendered core property as plain text, cut to what python-docx stores."""
+    return (Markup(rendered).unescape() if rendered else rendered)[:_CORE_MAX_CHARS]
 
 
 def render_docx(
@@ -396,20 +401,15 @@ def image_factory_for(tpl: DocxTemplate) -> Callable[[bytes, float], Picture]:
 
 
 def write_bytes(path: Path, data: bytes) -> Path:
-    """Write ``data`` atomically (temporary file, then rename), with a clear message when it fails."""
+    """Write ``data`` atomically (:func:`perf_excel.outputs.write_atomic`), creating the folder."""
+    from ..outputs import os_error_text, write_atomic
+
     path = Path(path)
-    tmp = path.with_name(f".{path.name}.tmp")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp.write_bytes(data)
-        tmp.replace(path)
-    except PermissionError:
-        tmp.unlink(missing_ok=True)
-        raise OutputError(f"{path}：无法写入（文件可能已在 Word 中打开，请关闭后重试）") from None
     except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise OutputError(f"{path}：无法写入（{exc.strerror or exc}）") from None
-    return path
+        raise OutputError(f"{path.parent}：无法创建输出文件夹（{os_error_text(exc)}）") from None
+    return write_atomic(path, data, busy="无法写入（文件可能已在 Word 中打开，请关闭后重试）")
 
 
 # -- variables of a template ---------------------------------------------------------------------

@@ -246,11 +246,11 @@ def render_yearbook(
     name, data = load_template(template, "yearbook.docx")
     out_dir = Path(out_dir)
     stem = ctx["doc_title"]
-    from .documents import safe_filename
+    from ..outputs import safe_name
 
-    docx_path = out_dir / (safe_filename(stem) + ".docx")
+    docx_path = out_dir / safe_name(stem, ".docx")
     render_docx(name, data, ctx, docx_path, make_env())
     paths = [docx_path]
     if xlsx:
-        paths.append(write_yearbook_xlsx(ctx, out_dir / (safe_filename(stem) + ".xlsx")))
+        paths.append(write_yearbook_xlsx(ctx, out_dir / safe_name(stem, ".xlsx")))
     return paths
