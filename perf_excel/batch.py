@@ -371,6 +371,10 @@ def classify_exception(exc: BaseException, display: str) -> tuple[str, str]:
     if isinstance(exc, (ValueError, TypeError)) or name == "IllegalCharacterError":
         if any(word in text for word in _XML_CHAR_WORDS):
             return KIND_INPUT, f"{display}：工作簿中含有控制字符等不能写入文档的字符，请删除这些字符后重试"
+        if "char limit for property" in text:  # python-docx: a document property over 255 characters
+            return KIND_INPUT, (
+                f"{display}：工作簿中的名称（如单位名称、考核名称）超过 255 个字符，无法写入文档属性；请缩短名称后重试"
+            )
         if "file name too long" in text or "filename too long" in text:
             return KIND_INPUT, f"{display}：由工作簿中的名称生成的文件名过长，超出系统限制；请缩短名称后重试"
     return KIND_INTERNAL, f"{display}：程序内部错误（{name}: {exc}），请将此文件反馈给维护人员"

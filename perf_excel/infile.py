@@ -38,7 +38,9 @@ _CHUNK = 1 << 20
 
 
 def size_text(n: int) -> str:
-    """``n`` bytes as MB for messages (at least one decimal below 10 MB)."""
+    """``n`` bytes for messages: KB below 1 MB, MB above (one decimal below 10)."""
+    if n < 1 << 20:
+        return f"{n / 1024:.1f} KB"
     mb = n / (1 << 20)
     return f"{mb:.1f} MB" if mb < 10 else f"{mb:.0f} MB"
 
@@ -76,12 +78,12 @@ def file_problem(path: str | os.PathLike, display: str | None = None) -> str | N
         try:
             st = os.stat(path)
         except OSError:
-            return f"{head}是一个符号链接，但它指向的文件不存在或无法访问，已跳过"
+            return f"{head}是一个符号链接，但它指向的文件不存在或无法访问"
     if stat.S_ISREG(st.st_mode):
         return None
     what = _kind(st.st_mode)
     via = "指向" if link else "是"
-    return f"{head}不是普通文件（{via}{what}），已跳过"
+    return f"{head}不是普通文件（{via}{what}）"
 
 
 def os_reason(exc: OSError) -> str:
@@ -121,7 +123,7 @@ def _open_regular(path: Path, name: str) -> int:
     try:
         st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode):
-            raise InputError(f"{name}：不是普通文件（{_kind(st.st_mode)}），已跳过")
+            raise InputError(f"{name}：不是普通文件（是{_kind(st.st_mode)}）")
         if hasattr(os, "set_blocking"):
             os.set_blocking(fd, True)
     except BaseException:

@@ -158,7 +158,22 @@ def logging_converter(name: str, data: bytes, options: dict) -> dict:
 
 @pytest.mark.parametrize(
     "name",
-    ["正常名称", "a:b", "a/b", "a\\b", '<>"|?*', "tab\there", "..", ".", "", "   ", "名称. ", "CON", "con.docx", "Lpt1.txt"],
+    [
+        "正常名称",
+        "a:b",
+        "a/b",
+        "a\\b",
+        '<>"|?*',
+        "tab\there",
+        "..",
+        ".",
+        "",
+        "   ",
+        "名称. ",
+        "CON",
+        "con.docx",
+        "Lpt1.txt",
+    ],
 )
 def test_path_components_are_windows_safe(name: str) -> None:
     rel = safe_relpath(f"dir/{name}/x.docx")
