@@ -35,7 +35,10 @@ import multiprocessing
 import os
 import re
 import socket
+import struct
+import subprocess
 import tempfile
+import threading
 import time
 import traceback
 from collections import Counter, deque
@@ -48,15 +51,18 @@ from typing import Any
 
 from . import __version__
 from .errors import InputError, OutputError, PerfExcelError, Problem, TemplateError, UsageError
+from .infile import MAX_WORKBOOK_BYTES, file_problem, iter_regular, os_reason, read_regular
 from .outputs import TMP_MARK, atomic_file, safe_name
 
 __all__ = [
     "BatchSummary",
     "FileRecord",
+    "classify_exception",
     "convert_workbook",
+    "is_panic",
+    "run_guarded",
     "discover",
     "run_batch",
-    "safe_name",
     "safe_relpath",
     "SUMMARY_JSON",
     "SUMMARY_XLSX",
@@ -98,7 +104,8 @@ def safe_relpath(relpath: str) -> PurePosixPath:
     """A relative path (``/`` or ``\\`` separated, from anywhere) as sanitised components.
 
     ``..``, ``.``, empty parts and drive or root prefixes cannot climb out: every part
-    goes through :func:`safe_name`, so the result always stays below its base folder.
+    goes through the shared file-name rule (:func:`perf_excel.render.documents.safe_filename`),
+    so the result always stays below its base folder.
     """
     parts = [p for p in re.split(r"[/\\]+", str(relpath)) if p not in ("", ".")]
     if not parts:
@@ -147,6 +154,11 @@ class BatchSummary:
     started: str
     seconds: float = 0.0
     interrupted: bool = False
+    #: Problems of the batch itself (the disk filled up, the manifest or the summary could not
+    #: be written), in Chinese; any of them makes the exit code 1.
+    errors: list[str] = field(default_factory=list)
+    #: The summary files actually written (``batch-summary.json``/``.xlsx``), as paths.
+    written: list[str] = field(default_factory=list)
 
     def count(self, status: str) -> int:
         return sum(1 for f in self.files if f.status == status)
@@ -157,10 +169,10 @@ class BatchSummary:
 
     @property
     def exit_code(self) -> int:
-        """0 when every workbook succeeded (or was unchanged), 1 when any failed."""
+        """0 when every workbook succeeded (or was unchanged), 1 when any failed or the batch had a problem."""
         if self.interrupted:
             return 130
-        return 1 if self.failed else 0
+        return 1 if self.failed or self.errors else 0
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -182,6 +194,7 @@ class BatchSummary:
             },
             "files": [f.to_dict() for f in self.files],
             "ignored": self.ignored,
+            "errors": self.errors,
         }
 
 
@@ -210,11 +223,17 @@ def _render_documents(results: Any, out_dir: Path, pdf: bool) -> list[str]:
     written = [render_bulletin(results, out_dir)]
     run = render_letters(results, out_dir / LETTERS_DIR)
     written += run.files
+    warnings = list(run.warnings)
+    lost = len(run.files) - len(set(run.files))
+    if lost:
+        # Two units whose letters got one file name: the second overwrote the first. Say so
+        # rather than report fewer letters than units without a word.
+        warnings.append(f"有 {lost} 份反馈单与其他单位的反馈单文件名相同而被覆盖，请检查单位编码和名称是否重复")
     if pdf:
         from .render.pdf import to_pdf
 
         to_pdf(written, out_dir / PDF_DIR)
-    return list(run.warnings)
+    return warnings
 
 
 def _renderer() -> Any:
@@ -271,8 +290,10 @@ def convert_workbook(name: str, data: bytes, options: dict[str, Any]) -> dict[st
             texts = _render_documents(results, out, bool(options.get("pdf"))) if options.get("documents", True) else []
             for text in texts:
                 record["warnings"].append({"file": display, "sheet": "", "cell": "", "message": text, "text": text})
+            # Every file of the private folder is an output: a unit called ``x.perf-tmp-y`` has a
+            # letter whose name looks like a temporary file, and it must not be dropped.
             for path in sorted(out.rglob("*")):
-                if path.is_file() and _TMP_MARK not in path.name and not path.name.endswith(".tmp"):
+                if path.is_file():
                     files.append((path.relative_to(out).as_posix(), path.read_bytes()))
         record.update(status=OK)
     except TemplateError as exc:
@@ -281,14 +302,9 @@ def convert_workbook(name: str, data: bytes, options: dict[str, Any]) -> dict[st
         record.update(kind=KIND_OUTPUT, reason=f"{display}：{exc}")
     except PerfExcelError as exc:
         record.update(kind=KIND_INPUT, reason=f"{display}：{exc}")
-    except MemoryError:
-        record.update(kind=KIND_INTERNAL, reason=f"{display}：内存不足，无法处理此工作簿")
     except Exception as exc:  # one bad workbook must not stop the batch
-        record.update(
-            kind=KIND_INTERNAL,
-            reason=f"{display}：程序内部错误（{type(exc).__name__}: {exc}），请将此文件反馈给维护人员",
-            detail=traceback.format_exc(),
-        )
+        kind, reason = classify_exception(exc, display)
+        record.update(kind=kind, reason=reason, detail=traceback.format_exc())
     if record["status"] != OK:
         files = []
         if not record["errors"]:
@@ -299,11 +315,106 @@ def convert_workbook(name: str, data: bytes, options: dict[str, Any]) -> dict[st
     return {"record": record, "files": files}
 
 
-def _worker_init() -> None:
+def is_panic(exc: BaseException) -> bool:
+    """True for a Rust panic surfacing from a native extension (python-calamine, via pyo3).
+
+    ``pyo3_runtime.PanicException`` derives from :class:`BaseException`, so ``except
+    Exception`` lets it through; it cannot be imported by name, so it is known by its type's
+    name and module. Nothing else that derives from BaseException (Ctrl-C, ``sys.exit``) is.
+    """
+    cls = type(exc)
+    return cls.__name__ == "PanicException" and cls.__module__.split(".")[0].startswith("pyo3")
+
+
+#: Messages of errors raised for characters XML cannot hold (lxml, openpyxl, the standard library).
+_XML_CHAR_WORDS = ("xml compatible", "illegalcharacter", "control character", "null byte", "null character")
+
+
+def classify_exception(exc: BaseException, display: str) -> tuple[str, str]:
+    """Kind and Chinese reason of an exception no part of the program turned into a message.
+
+    The workbook's content causes some of them, and they are reported as input problems that
+    name the file: a value the native reader cannot convert (a panic), nesting too deep
+    (RecursionError), characters XML cannot hold, a unit name too long for a file name, a
+    workbook too big for memory. A full temporary disk is an output problem. Everything else
+    is a bug of ours: 程序内部错误.
+    """
+    name = type(exc).__name__
+    text = f"{name} {exc}".lower()
+    if is_panic(exc):
+        detail = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else name
+        return KIND_INPUT, (
+            f"{display}：读取组件无法处理工作簿中的某个值（{detail}），文件可能含有异常数据"
+            "（例如超出范围的日期）；请在 Excel 中检查后重新保存"
+        )
+    if isinstance(exc, RecursionError):
+        return KIND_INPUT, f"{display}：工作簿内容嵌套过深（例如公式层层嵌套），超出处理能力；请简化后重试"
+    if isinstance(exc, MemoryError):
+        return KIND_INPUT, f"{display}：内存不足，无法处理此工作簿（工作簿过大）"
+    if isinstance(exc, OSError):
+        if exc.errno == errno.ENAMETOOLONG:
+            return KIND_INPUT, (
+                f"{display}：由工作簿中的名称（如单位名称、考核名称）生成的文件名过长，超出系统限制；请缩短名称后重试"
+            )
+        if exc.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)):
+            return KIND_OUTPUT, f"{display}：临时文件夹磁盘空间不足，无法生成输出"
+        return KIND_OUTPUT, f"{display}：读写临时文件时出错（{os_reason(exc)}）"
+    if isinstance(exc, UnicodeError) and "surrogate" in text:
+        return KIND_INPUT, f"{display}：工作簿中含有无法编码的字符（孤立的代理字符），请删除后重试"
+    if isinstance(exc, (ValueError, TypeError)) or name == "IllegalCharacterError":
+        if any(word in text for word in _XML_CHAR_WORDS):
+            return KIND_INPUT, f"{display}：工作簿中含有控制字符等不能写入文档的字符，请删除这些字符后重试"
+        if "char limit for property" in text:  # python-docx: a document property over 255 characters
+            return KIND_INPUT, (
+                f"{display}：工作簿中的名称（如单位名称、考核名称）超过 255 个字符，无法写入文档属性；请缩短名称后重试"
+            )
+        if "file name too long" in text or "filename too long" in text:
+            return KIND_INPUT, f"{display}：由工作簿中的名称生成的文件名过长，超出系统限制；请缩短名称后重试"
+    return KIND_INTERNAL, f"{display}：程序内部错误（{name}: {exc}），请将此文件反馈给维护人员"
+
+
+def run_guarded(converter: Converter, name: str, data: bytes, options: dict[str, Any]) -> Outcome:
+    """``converter(name, data, options)``, with what escapes it turned into a failed record.
+
+    Runs in the worker (process pool, or the helper process of a Dask task). Catches
+    :class:`Exception` and native panics only: Ctrl-C and ``sys.exit`` keep their meaning.
+    """
+    display = PurePosixPath(name).name
+    try:
+        return converter(name, data, options)
+    except Exception as exc:
+        kind, reason = classify_exception(exc, display)
+    except BaseException as exc:
+        if not is_panic(exc):
+            raise
+        kind, reason = classify_exception(exc, display)
+    outcome = _failure(kind, reason)
+    outcome["record"]["detail"] = traceback.format_exc()
+    return outcome
+
+
+#: In a pool worker: where it says which task it starts (see :func:`_pool_task`).
+_STARTED: Any = None
+
+
+def _worker_init(started: Any = None) -> None:
     """Worker processes ignore Ctrl-C: the parent handles it and stops them."""
     import signal
 
+    global _STARTED
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _STARTED = started
+
+
+def _pool_task(index: int, converter: Converter, name: str, data: bytes, options: dict[str, Any]) -> Outcome:
+    """What a pool worker runs: it tells the parent the workbook starts now, then converts it.
+
+    A workbook's time starts when a worker begins it, not when it was handed to a pool whose
+    processes are still starting (seconds on a loaded machine, which is not the workbook's).
+    """
+    if _STARTED is not None:
+        _STARTED.put(index)
+    return run_guarded(converter, name, data, options)
 
 
 # --------------------------------------------------------------------------- discovery
@@ -324,21 +435,28 @@ class _Task:
     solo: bool = False
 
     def load(self) -> bytes:
-        data = self.source.read_bytes()
+        """The workbook's bytes (a regular file of at most :data:`MAX_WORKBOOK_BYTES`), hashed.
+
+        Raises :class:`InputError` when it is no longer a regular file, grew past the bound
+        or cannot be read.
+        """
+        data = read_regular(self.source, MAX_WORKBOOK_BYTES, PurePosixPath(self.rel).name)
         self.sha256 = hashlib.sha256(data).hexdigest()
         return data
 
 
-def _unreadable(path: Path, exc: OSError) -> str:
-    return f"{path.name}：无法读取（{exc.strerror or exc}），文件可能被占用或没有权限"
+def _file_sha256(path: Path, display: str) -> tuple[str, int]:
+    """Content hash and size of a regular file, reading at most :data:`MAX_WORKBOOK_BYTES`.
 
-
-def _file_sha256(path: Path) -> str:
+    Raises :class:`InputError` (naming ``display``) for anything else: a FIFO swapped in
+    after discovery must not block the parent, a device must not be read forever.
+    """
     digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
+    size = 0
+    for chunk in iter_regular(path, MAX_WORKBOOK_BYTES, display):
+        digest.update(chunk)
+        size += len(chunk)
+    return digest.hexdigest(), size
 
 
 def discover(
@@ -351,6 +469,13 @@ def discover(
     A folder is searched recursively for ``.xlsx``/``.xlsm``; Excel's ``~$`` lock files,
     hidden files and folders and ``exclude`` (the output folder) are left out. ``pattern``
     is matched against the relative path (``/`` separated) and against the file name.
+
+    Only regular files are workbooks. A FIFO, a device (``/dev/zero``) or a socket named
+    ``x.xlsx``, or a link to one, is ignored with its reason: opening or hashing it would
+    wait or read forever. A symbolic link is followed when its target is a regular file
+    (a workbook kept elsewhere and linked in is the user's choice); links to folders are
+    not followed, so the search cannot loop. A folder named ``x.xlsx`` is searched like any
+    other folder.
     """
     if isinstance(inputs, (str, os.PathLike)):
         inputs = [inputs]
@@ -360,15 +485,20 @@ def discover(
     exclude_resolved = exclude.resolve() if exclude else None
     for item in inputs:
         root = Path(item)
-        if not root.exists():
+        if not root.exists() and not root.is_symlink():
             raise UsageError(f"用法错误：输入 {root} 不存在")
-        if root.is_file():
+        if not root.is_dir():
             # A file named explicitly is converted whatever its suffix (and fails with the reason).
-            if not root.name.startswith("~$"):
+            if root.name.startswith("~$"):
+                continue
+            problem = file_problem(root, "")
+            if problem:
+                ignored.append({"source": root.name, "reason": problem})
+            else:
                 found.append((root, root.name))
             continue
         prefix = f"{safe_name(root.resolve().name)}/" if several else ""
-        for path in _walk(root, exclude_resolved):
+        for path in _walk(root, exclude_resolved, ignored, prefix):
             rel = prefix + path.relative_to(root).as_posix()
             name = path.name
             suffix = path.suffix.lower()
@@ -379,19 +509,34 @@ def discover(
             if pattern and not (fnmatch.fnmatch(rel, pattern) or fnmatch.fnmatch(name, pattern)):
                 continue
             if suffix in WORKBOOK_SUFFIXES:
-                found.append((path, rel))
+                problem = file_problem(path, "")
+                if problem:
+                    ignored.append({"source": rel, "reason": problem})
+                else:
+                    found.append((path, rel))
             elif suffix in _OTHER_SPREADSHEETS:
                 ignored.append({"source": rel, "reason": _OTHER_SPREADSHEETS[suffix]})
     found.sort(key=lambda t: t[1])
     return found, ignored
 
 
-def _walk(root: Path, exclude: Path | None) -> Iterator[Path]:
-    for dirpath, dirnames, filenames in os.walk(root):
+def _walk(root: Path, exclude: Path | None, ignored: list[dict[str, str]], prefix: str) -> Iterator[Path]:
+    def unreadable(exc: OSError) -> None:
+        where = Path(exc.filename or root)
+        rel = where.relative_to(root).as_posix() if where.is_relative_to(root) else where.name
+        ignored.append({"source": prefix + rel, "reason": f"无法读取此文件夹（{os_reason(exc)}），其中的文件未处理"})
+
+    for dirpath, dirnames, filenames in os.walk(root, onerror=unreadable):
         here = Path(dirpath)
         keep = []
         for d in sorted(dirnames):
             if d.startswith("."):
+                continue
+            if (here / d).is_symlink():
+                # os.walk lists a link to a folder among the folders and does not enter it;
+                # a link named like a workbook is treated as the file it claims to be.
+                if Path(d).suffix.lower() in WORKBOOK_SUFFIXES:
+                    filenames.append(d)
                 continue
             if exclude is not None and (here / d).resolve() == exclude:
                 continue
@@ -400,6 +545,16 @@ def _walk(root: Path, exclude: Path | None) -> Iterator[Path]:
         for f in sorted(filenames):
             if not f.startswith("."):
                 yield here / f
+
+
+def _numbered(name: str, n: int, suffix: str = "") -> str:
+    """``name~n`` + ``suffix`` as one safe component, shortening ``name`` until the number fits."""
+    stem = name
+    while True:
+        candidate = safe_name(f"{stem}~{n}{suffix}")
+        if candidate.endswith(f"~{n}{suffix}") or not stem:
+            return candidate
+        stem = stem[: -max(1, len(stem) // 8)]
 
 
 def _assign_output_dirs(rels: Sequence[str]) -> list[str]:
@@ -416,7 +571,7 @@ def _assign_output_dirs(rels: Sequence[str]) -> list[str]:
         candidate, n = base, 1
         while candidate.as_posix().casefold() in taken:
             n += 1
-            candidate = base.with_name(safe_name(f"{base.name}~{n}"))
+            candidate = base.with_name(_numbered(base.name, n))
         taken.add(candidate.as_posix().casefold())
         out.append(candidate.as_posix())
     return out
@@ -437,7 +592,11 @@ class _OutLock:
         self._fh: Any = None
 
     def acquire(self) -> None:
-        fh = open(self.path, "a+", encoding="utf-8")  # noqa: SIM115 - held for the whole run
+        try:
+            fh = open(self.path, "a+", encoding="utf-8")  # noqa: SIM115 - held for the whole run
+        except OSError as exc:
+            out_dir = self.path.parent.parent
+            raise OutputError(f"无法在输出文件夹 {out_dir} 中创建锁文件（{os_reason(exc)}）") from None
         try:
             if os.name == "nt":
                 import msvcrt
@@ -465,18 +624,24 @@ class _OutLock:
             raise OutputError(
                 f"输出文件夹 {out_dir} 正被另一个批量任务使用（{holder}）；请等它结束后再运行，或换一个输出文件夹（-o）"
             ) from None
-        fh.seek(0)
-        fh.truncate()
-        fh.write(f"进程 {os.getpid()}，主机 {socket.gethostname()}，开始于 {datetime.now():%Y-%m-%d %H:%M:%S}")
-        fh.flush()
         self._fh = fh
+        try:
+            fh.seek(0)
+            fh.truncate()
+            fh.write(f"进程 {os.getpid()}，主机 {socket.gethostname()}，开始于 {datetime.now():%Y-%m-%d %H:%M:%S}")
+            fh.flush()
+        except OSError:
+            pass  # who holds the lock is a courtesy (a full disk cannot take it); the lock is held
 
     def release(self) -> None:
         if self._fh is None:
             return
         try:
-            self._fh.seek(0)
-            self._fh.truncate()
+            try:
+                self._fh.seek(0)
+                self._fh.truncate()
+            except OSError:
+                pass
             if os.name == "nt":
                 import msvcrt
 
@@ -510,11 +675,26 @@ def _inside(base: Path, path: Path) -> bool:
 
 
 def _commit_outputs(out_dir: Path, out_rel: str, files: Sequence[tuple[str, bytes]]) -> list[str]:
-    """Write a worker's files below ``out_dir/out_rel``; returns OUT_DIR-relative paths written."""
+    """Write a worker's files below ``out_dir/out_rel``; returns OUT_DIR-relative paths written.
+
+    Every file is written, each under its own name: two names that the file-name rule makes
+    one (or that differ only in case, one file on Windows and macOS) get ``~2``, ``~3``, so
+    the number of paths returned is the number of files given.
+    """
     base = out_dir / safe_relpath(out_rel)
     written = []
+    taken: set[str] = set()
     for rel, data in files:
-        target = base / safe_relpath(rel)
+        relpath = safe_relpath(rel)
+        n = 1
+        while relpath.as_posix().casefold() in taken:
+            n += 1
+            stem, suffix = relpath.stem, relpath.suffix
+            if len(suffix) > 10 or not stem:
+                stem, suffix = relpath.name, ""
+            relpath = relpath.with_name(_numbered(stem, n, suffix))
+        taken.add(relpath.as_posix().casefold())
+        target = base / relpath
         if not _inside(out_dir, target):  # cannot happen after safe_relpath; defence in depth
             raise OutputError(f"{rel}：输出路径越出输出文件夹，已拒绝写入")
         _write_atomic(target, data)
@@ -530,7 +710,10 @@ def _remove_stale(out_dir: Path, old: Iterable[str], keep: Iterable[str]) -> Non
             continue
         target = out_dir / safe_relpath(rel)
         if _inside(out_dir, target) and target.is_file():
-            target.unlink(missing_ok=True)
+            try:
+                target.unlink(missing_ok=True)
+            except OSError:
+                continue  # an old file left behind is no reason to fail a converted workbook
             parent = target.parent
             while parent != out_dir and _inside(out_dir, parent):
                 try:
@@ -541,10 +724,16 @@ def _remove_stale(out_dir: Path, old: Iterable[str], keep: Iterable[str]) -> Non
 
 
 def _sweep_temporaries(out_dir: Path) -> None:
-    """Remove temporary files an interrupted earlier run left behind."""
-    for path in out_dir.rglob(f"*{_TMP_MARK}*"):
-        if path.is_file():
-            path.unlink(missing_ok=True)
+    """Remove temporary files an interrupted earlier run left behind (only names we make)."""
+    try:
+        for path in out_dir.rglob(f".*{_TMP_MARK}*"):
+            if path.is_file() and not path.is_symlink():
+                try:
+                    path.unlink(missing_ok=True)
+                except OSError:
+                    pass  # left for the next run; never a reason not to run
+    except OSError:
+        pass
 
 
 def _load_manifest(path: Path) -> dict[str, Any]:
@@ -568,8 +757,9 @@ class _ManifestSaver:
     province's ten thousand workbooks); what a kill loses is only re-converted next time.
     """
 
-    def __init__(self, path: Path, entries: dict[str, Any], interval: float = 2.0) -> None:
+    def __init__(self, path: Path, entries: dict[str, Any], errors: list[str], interval: float = 2.0) -> None:
         self.path, self.entries, self.interval = path, entries, interval
+        self.errors = errors
         self.dirty = False
         self.last = time.monotonic()
 
@@ -579,9 +769,18 @@ class _ManifestSaver:
             self.save()
 
     def save(self) -> None:
+        """Save if changed; a failure (disk full) is recorded once and the batch goes on.
+
+        The manifest only spares work next time: without it the next run converts again.
+        """
         if self.dirty:
-            _save_manifest(self.path, self.entries)
-            self.dirty = False
+            try:
+                _save_manifest(self.path, self.entries)
+                self.dirty = False
+            except OSError as exc:
+                text = f"无法保存处理记录 {self.path.name}（{os_reason(exc)}）；下次运行将重新转换这些工作簿"
+                if text not in self.errors:
+                    self.errors.append(text)
         self.last = time.monotonic()
 
 
@@ -619,15 +818,25 @@ def _failure(kind: str, reason: str) -> Outcome:
     return {"record": {"status": FAILED, "kind": kind, "reason": reason, "errors": [err]}, "files": []}
 
 
-def _crash_outcome(task: _Task, detail: str = "") -> Outcome:
-    name = PurePosixPath(task.rel).name
+def _crash_reason(display: str, detail: str = "") -> str:
     extra = f"（{detail}）" if detail else ""
-    return _failure(KIND_CRASH, f"{name}：处理此工作簿的进程意外退出{extra}，可能是文件异常或内存不足")
+    return f"{display}：处理此工作簿的进程意外退出{extra}，可能是文件异常或内存不足"
+
+
+def _crash_outcome(task: _Task, detail: str = "") -> Outcome:
+    return _failure(KIND_CRASH, _crash_reason(PurePosixPath(task.rel).name, detail))
+
+
+def _timeout_outcome_for(display: str, timeout: float) -> Outcome:
+    return _failure(KIND_TIMEOUT, f"{display}：处理超过 {timeout:g} 秒仍未完成，已终止（可用 --timeout 调整）")
 
 
 def _timeout_outcome(task: _Task, timeout: float) -> Outcome:
-    name = PurePosixPath(task.rel).name
-    return _failure(KIND_TIMEOUT, f"{name}：处理超过 {timeout:g} 秒仍未完成，已终止（可用 --timeout 调整）")
+    return _timeout_outcome_for(PurePosixPath(task.rel).name, timeout)
+
+
+#: Seconds a task handed to a pool may wait for a worker process to start before it is given up.
+_START_GRACE = 120.0
 
 
 def _kill_pool(pool: cf.ProcessPoolExecutor) -> None:
@@ -652,25 +861,39 @@ def _run_local(
 ) -> None:
     """Run tasks on a process pool; crashes and timeouts become failed records, never a hang.
 
-    At most ``jobs`` tasks are in flight, so a task's time starts when it is submitted.
-    When the pool breaks, the tasks that were in flight are re-run one at a time at the
+    At most ``jobs`` tasks are in flight, so each has a worker; its time starts when the
+    worker reports that it began (a task never begun is given up ``_START_GRACE`` seconds
+    later than that). When the pool breaks, the tasks that were in flight are re-run one at a time at the
     end: the one that breaks a pool on its own is the culprit; the others just complete.
     """
     ctx = multiprocessing.get_context("spawn")  # fork with threads (the progress bar) is unsafe
     pending: deque[_Task] = deque(tasks)
     solo: deque[_Task] = deque()
-    inflight: dict[cf.Future, tuple[_Task, float]] = {}
+    # future -> (task, when submitted, when a worker began it or None)
+    inflight: dict[cf.Future, tuple[_Task, float, float | None]] = {}
     pool: cf.ProcessPoolExecutor | None = None
+    started: Any = None
 
     def submit(task: _Task) -> None:
         assert pool is not None
         try:
             data = task.load()
-        except OSError as exc:
-            on_done(task, _failure(KIND_INPUT, _unreadable(task.source, exc)))
+        except InputError as exc:
+            on_done(task, _failure(KIND_INPUT, str(exc)))
             return
-        fut = pool.submit(converter, task.rel, data, options)
-        inflight[fut] = (task, time.monotonic())
+        fut = pool.submit(_pool_task, task.index, converter, task.rel, data, options)
+        inflight[fut] = (task, time.monotonic(), None)
+
+    def note_starts() -> None:
+        by_index = {task.index: fut for fut, (task, _, _) in inflight.items()}
+        while started is not None and not started.empty():
+            fut = by_index.get(started.get())
+            if fut is not None and fut in inflight:
+                task, submitted, _ = inflight[fut]
+                inflight[fut] = (task, submitted, time.monotonic())
+
+    def deadline(submitted: float, begun: float | None) -> float:
+        return begun + timeout if begun is not None else submitted + timeout + _START_GRACE
 
     def fill() -> None:
         if pending:
@@ -685,17 +908,23 @@ def _run_local(
         while pending or solo or inflight:
             if pool is None:
                 workers = 1 if (not pending and solo) else max(1, min(jobs, len(pending)))
-                pool = cf.ProcessPoolExecutor(workers, mp_context=ctx, initializer=_worker_init)
+                # A new queue with each pool: a killed worker may have left the old one unusable.
+                started = ctx.SimpleQueue()
+                pool = cf.ProcessPoolExecutor(workers, mp_context=ctx, initializer=_worker_init, initargs=(started,))
             fill()
             if not inflight:
                 continue
+            note_starts()
             now = time.monotonic()
-            wait_for = max(0.05, min(start + timeout - now for _, start in inflight.values()))
+            wait_for = max(0.05, min(deadline(sub, begun) - now for _, sub, begun in inflight.values()))
+            if any(begun is None for _, _, begun in inflight.values()):
+                wait_for = min(wait_for, 0.2)  # look again soon for the worker's "begun"
             done, _ = cf.wait(list(inflight), timeout=wait_for, return_when=cf.FIRST_COMPLETED)
+            note_starts()
             broken = False
             finished = []
             for fut in done:
-                task, _ = inflight.pop(fut)
+                task, _, _ = inflight.pop(fut)
                 try:
                     finished.append((task, fut.result()))
                 except BrokenProcessPool:
@@ -709,21 +938,21 @@ def _run_local(
             for task, outcome in finished:
                 on_done(task, outcome)
             if broken:
-                for task, _ in list(inflight.values()):
+                for task, _, _ in list(inflight.values()):
                     _requeue_suspect(task, solo, on_done)
                 inflight.clear()
                 _kill_pool(pool)
                 pool = None
                 continue
             now = time.monotonic()
-            late = [(fut, task) for fut, (task, start) in inflight.items() if now - start >= timeout]
+            late = [(fut, task) for fut, (task, sub, begun) in inflight.items() if now >= deadline(sub, begun)]
             if late:
                 for fut, task in late:
                     del inflight[fut]
                     on_done(task, _timeout_outcome(task, timeout))
                 # The hung worker cannot be cancelled, only killed, and with it the pool:
                 # the innocent tasks that were in flight go back to the front of the queue.
-                for task, _ in list(inflight.values()):
+                for task, _, _ in list(inflight.values()):
                     (solo if task.solo else pending).appendleft(task)
                 inflight.clear()
                 _kill_pool(pool)
@@ -745,16 +974,201 @@ def _requeue_suspect(task: _Task, solo: deque[_Task], on_done: OnDone) -> None:
         solo.append(task)
 
 
+# --------------------------------------------------------------------------- Dask: a killable helper process per task thread
+
+#: Time a Dask task's helper process may take to start (imports) before the clock of the workbook starts.
+_CHILD_START_TIMEOUT = 120.0
+#: How long the parent waits beyond ``timeout`` for any Dask task to report before it gives all of
+#: them up: the tasks bound themselves, this covers queueing, transfer and helper start.
+_DASK_GRACE = 120.0
+_FRAME = struct.Struct(">Q")
+
+
+def _send(fh: Any, payload: bytes) -> None:
+    fh.write(_FRAME.pack(len(payload)))
+    fh.write(payload)
+    fh.flush()
+
+
+def _recv(fh: Any) -> bytes:
+    def exactly(n: int) -> bytes:
+        parts, left = [], n
+        while left:
+            chunk = fh.read(min(left, 1 << 24))
+            if not chunk:
+                raise EOFError("helper process closed its pipe")
+            parts.append(chunk)
+            left -= len(chunk)
+        return b"".join(parts)
+
+    (size,) = _FRAME.unpack(exactly(_FRAME.size))
+    return exactly(size)
+
+
+def _child_main() -> None:
+    """The helper process of a Dask worker thread: converts workbooks sent on stdin, one at a time.
+
+    Replies go to a private copy of stdout; whatever a converter prints goes to stderr. It
+    ignores Ctrl-C (its Dask worker decides) and exits when stdin closes or its parent is gone.
+    """
+    import pickle
+    import signal
+    import sys
+    import threading
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    replies = os.fdopen(os.dup(1), "wb")
+    os.dup2(2, 1)
+    sys.stdout = sys.stderr
+    parent = os.getppid()
+
+    def orphaned() -> None:
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os._exit(0)
+
+    if os.name != "nt":
+        threading.Thread(target=orphaned, daemon=True).start()
+    # The imports a conversion needs, before saying ready: they are not the workbook's time.
+    from . import assess, workbook, writer  # noqa: F401
+
+    _renderer()
+    _send(replies, b"ready")
+    requests = sys.stdin.buffer
+    while True:
+        try:
+            message = _recv(requests)
+        except EOFError:
+            return
+        try:
+            converter, name, data, options = pickle.loads(message)
+        except Exception as exc:  # the converter's module is missing here: say so, stay up
+            reason = f"无法在辅助进程中载入转换函数（{type(exc).__name__}: {exc}）"
+            outcome = _failure(KIND_INTERNAL, reason)
+        else:
+            outcome = run_guarded(converter, name, data, options)
+        _send(replies, pickle.dumps(outcome, protocol=pickle.HIGHEST_PROTOCOL))
+
+
+class _Helper:
+    """One helper process (:func:`_child_main`) for one Dask worker thread, kept between tasks.
+
+    A Python thread cannot be stopped; a process can. A task that runs over its time is
+    killed with its helper, and the worker thread is free for the next task at once, which
+    then starts a new helper.
+    """
+
+    def __init__(self) -> None:
+        self.proc: subprocess.Popen | None = None
+
+    def _exchange(self, payload: bytes | None, limit: float) -> tuple[bytes | None, bool]:
+        """Send ``payload`` (if any) and wait up to ``limit`` seconds for the reply: (reply, timed out)."""
+        assert self.proc is not None
+        proc = self.proc
+        box: dict[str, bytes] = {}
+
+        def talk() -> None:
+            try:
+                if payload is not None:
+                    _send(proc.stdin, payload)
+                box["reply"] = _recv(proc.stdout)
+            except (OSError, EOFError, ValueError, struct.error):
+                pass
+
+        thread = threading.Thread(target=talk, daemon=True)
+        thread.start()
+        thread.join(limit)
+        if thread.is_alive():
+            self.stop()
+            thread.join(5)
+            return None, True
+        return box.get("reply"), False
+
+    def _start(self) -> str:
+        """Start the helper; returns why it could not start ("" when it did)."""
+        import sys
+
+        env = dict(os.environ)
+        # The converter is found by module name, as the worker found it.
+        env["PYTHONPATH"] = os.pathsep.join(p for p in sys.path if p)
+        self.proc = subprocess.Popen(
+            [sys.executable, "-c", "from perf_excel.batch import _child_main; _child_main()"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            env=env,
+        )
+        reply, late = self._exchange(None, _CHILD_START_TIMEOUT)
+        if reply == b"ready":
+            return ""
+        self.stop()
+        return f"辅助进程启动超过 {_CHILD_START_TIMEOUT:g} 秒" if late else "辅助进程未能启动"
+
+    def run(self, converter: Converter, name: str, data: bytes, options: dict[str, Any], timeout: float) -> Outcome:
+        import pickle
+
+        display = PurePosixPath(name).name
+        if self.proc is None or self.proc.poll() is not None:
+            why = self._start()
+            if why:
+                return _failure(KIND_CRASH, f"{display}：无法在 Dask 工作节点上处理（{why}）")
+        payload = pickle.dumps((converter, name, data, options), protocol=pickle.HIGHEST_PROTOCOL)
+        reply, late = self._exchange(payload, timeout)
+        if late:
+            return _timeout_outcome_for(display, timeout)
+        if reply is None:
+            code = self.stop()
+            return _failure(KIND_CRASH, _crash_reason(display, f"退出码 {code}" if code is not None else ""))
+        return pickle.loads(reply)
+
+    def stop(self) -> int | None:
+        """Kill the helper (if running); returns its exit code."""
+        proc, self.proc = self.proc, None
+        if proc is None:
+            return None
+        if proc.poll() is None:
+            proc.kill()
+        try:
+            code = proc.wait(10)
+        except subprocess.TimeoutExpired:
+            code = None
+        for pipe in (proc.stdin, proc.stdout):
+            try:
+                if pipe is not None:
+                    pipe.close()
+            except OSError:
+                pass
+        return code
+
+
+_HELPERS = threading.local()
+
+
+def dask_task(converter: Converter, name: str, data: bytes, options: dict[str, Any], timeout: float) -> Outcome:
+    """What a Dask worker runs for one workbook: the conversion in this thread's helper process.
+
+    The helper catches what the converter raises (native panics included) and is killed when
+    it runs over ``timeout``; either way the task returns a record, so ``--timeout`` holds on
+    a cluster as it does with local processes.
+    """
+    helper = getattr(_HELPERS, "helper", None)
+    if helper is None:
+        helper = _HELPERS.helper = _Helper()
+    return helper.run(converter, name, data, options, timeout)
+
+
 def _run_dask(
     tasks: list[_Task], scheduler: str, timeout: float, converter: Converter, options: dict, on_done: OnDone
 ) -> None:
     """Run tasks on a Dask distributed cluster. Workers need perf_excel installed, not our disk.
 
     Only about two tasks per worker thread are submitted at a time, so that a large batch
-    is not sent to the scheduler all at once. When a worker dies, Dask fails
-    (``KilledWorker``) every task that was on it, the innocent ones too; those tasks are
-    re-run one at a time at the end, and the one that kills a worker on its own is the
-    crash. When no task finishes for ``timeout`` seconds, the ones left are timed out.
+    is not sent to the scheduler all at once. Each task converts in a helper process of its
+    worker (:func:`dask_task`), which is killed after ``timeout`` seconds: a hung or crashed
+    workbook comes back as a timed-out or crashed record and the worker goes on. When a
+    worker itself dies, Dask fails (``KilledWorker``) every task that was on it, the
+    innocent ones too; those tasks are re-run one at a time at the end, and the one that
+    kills a worker on its own is the crash. Should no task report for ``timeout`` plus a
+    grace period (a cluster that stopped working), the ones left are timed out.
     """
     try:
         from distributed import Client, wait
@@ -776,18 +1190,20 @@ def _run_dask(
                 task = pending.popleft()
                 try:
                     data = task.load()
-                except OSError as exc:
-                    on_done(task, _failure(KIND_INPUT, _unreadable(task.source, exc)))
+                except InputError as exc:
+                    on_done(task, _failure(KIND_INPUT, str(exc)))
                     continue
                 key = f"perf-excel-{task.sha256[:16]}-{task.index}-{os.getpid()}-{int(task.solo)}"
-                fut = client.submit(converter, task.rel, data, options, key=key, pure=False, retries=0)
+                fut = client.submit(
+                    dask_task, converter, task.rel, data, options, timeout, key=key, pure=False, retries=0
+                )
                 futures[fut] = task
                 inflight.add(fut)
             if not inflight:
                 continue
             try:
                 with client.as_current():
-                    done, not_done = wait(list(inflight), timeout=timeout, return_when="FIRST_COMPLETED")
+                    done, not_done = wait(list(inflight), timeout=timeout + _DASK_GRACE, return_when="FIRST_COMPLETED")
             except TimeoutError:
                 done, not_done = set(), set(inflight)
             if not done:
@@ -899,7 +1315,7 @@ def run_batch(
         state = out / STATE_DIR
         state.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise OutputError(f"无法创建输出文件夹 {out}：{exc.strerror or exc}") from None
+        raise OutputError(f"无法创建输出文件夹 {out}：{os_reason(exc)}") from None
     lock = _OutLock(state)
     lock.acquire()
     try:
@@ -916,10 +1332,9 @@ def run_batch(
             record = FileRecord(source=rel, output_dir=out_rel)
             records[i] = record
             try:
-                sha = _file_sha256(path)
-                size = path.stat().st_size
-            except OSError as exc:
-                _fill(record, _failure(KIND_INPUT, _unreadable(path, exc))["record"])
+                sha, size = _file_sha256(path, PurePosixPath(rel).name)
+            except InputError as exc:
+                _fill(record, _failure(KIND_INPUT, str(exc))["record"])
                 if progress:
                     progress("file", record)
                 continue
@@ -932,7 +1347,7 @@ def run_batch(
                 continue
             tasks.append(_Task(i, path, rel, out_rel, size, sha))
 
-        saver = _ManifestSaver(manifest_path, manifest)
+        saver = _ManifestSaver(manifest_path, manifest, summary.errors)
 
         def on_done(task: _Task, outcome: Outcome) -> None:
             record = records[task.index]
@@ -945,7 +1360,8 @@ def run_batch(
                 except OutputError as exc:
                     _fill(record, _failure(KIND_OUTPUT, str(exc))["record"])
                 except OSError as exc:
-                    reason = f"{task.rel}：无法写入输出（{exc.strerror or exc}：{exc.filename or ''}）"
+                    where = Path(exc.filename).name if exc.filename else task.out_rel
+                    reason = f"{task.rel}：无法写入输出 {where}（{os_reason(exc)}），此工作簿的输出不完整"
                     _fill(record, _failure(KIND_OUTPUT, reason)["record"])
             if record.status == OK:
                 _remove_stale(out, old.get("outputs", []), record.outputs)
@@ -975,11 +1391,18 @@ def run_batch(
                 _run_local(tasks, min(options["jobs"], len(tasks)), timeout, convert, options, on_done)
         except KeyboardInterrupt:
             summary.interrupted = True
+        except PerfExcelError:
+            raise
+        except Exception as exc:
+            # A bug of ours in the middle of the run: what was done is kept and summarised.
+            summary.errors.append(
+                f"批量处理意外中止：程序内部错误（{type(exc).__name__}: {exc}），未处理的工作簿见汇总"
+            )
         finally:
             saver.save()
         summary.files = [records[i] for i in sorted(records)]
         summary.seconds = time.perf_counter() - t0
-        write_summary(summary, out)
+        _write_summary_safely(summary, out)
         if summary.interrupted:
             raise KeyboardInterrupt
         return summary
@@ -1022,11 +1445,29 @@ def _fill(record: FileRecord, data: dict[str, Any]) -> None:
 # --------------------------------------------------------------------------- the summary
 
 
+def _write_summary_safely(summary: BatchSummary, out_dir: Path) -> None:
+    """:func:`write_summary`, each file on its own: one that cannot be written is recorded in
+    ``summary.errors`` (the command line still prints the summary), never a traceback."""
+    summary.written = []
+    for write, name in ((_write_summary_json, SUMMARY_JSON), (_write_summary_xlsx, SUMMARY_XLSX)):
+        try:
+            write(summary, out_dir / name)
+            summary.written.append(str(out_dir / name))
+        except OutputError as exc:
+            summary.errors.append(str(exc))
+        except OSError as exc:
+            summary.errors.append(f"{name}：无法写入汇总（{os_reason(exc)}）")
+
+
+def _write_summary_json(summary: BatchSummary, path: Path) -> None:
+    _write_atomic(path, json.dumps(summary.to_dict(), ensure_ascii=False, indent=2).encode("utf-8"))
+
+
 def write_summary(summary: BatchSummary, out_dir: Path) -> tuple[Path, Path]:
     """Write ``batch-summary.json`` and ``batch-summary.xlsx`` into ``out_dir`` (atomically)."""
     out_dir = Path(out_dir)
     json_path = out_dir / SUMMARY_JSON
-    _write_atomic(json_path, json.dumps(summary.to_dict(), ensure_ascii=False, indent=2).encode("utf-8"))
+    _write_summary_json(summary, json_path)
     xlsx_path = out_dir / SUMMARY_XLSX
     _write_summary_xlsx(summary, xlsx_path)
     return json_path, xlsx_path
@@ -1100,6 +1541,7 @@ def _write_summary_xlsx(summary: BatchSummary, path: Path) -> None:
         ["未处理（已中断）", counts[NOT_RUN]],
         ["忽略的文件", counts["ignored"]],
         ["退出码", summary.exit_code],
+        *[["批量任务的问题", text] for text in summary.errors],
         ["程序版本", __version__],
     ]
     sheet("说明", ["项目", "值"], info, [20, 60])
@@ -1109,6 +1551,5 @@ def _write_summary_xlsx(summary: BatchSummary, path: Path) -> None:
     try:
         _write_atomic(path, buffer.getvalue())
     except OSError as exc:
-        raise OutputError(
-            f"{path.name}：无法写入汇总（{exc.strerror or exc}）；可能正在 Excel 中打开，请关闭后重试"
-        ) from None
+        hint = "；可能正在 Excel 中打开，请关闭后重试" if isinstance(exc, PermissionError) else ""
+        raise OutputError(f"{path.name}：无法写入汇总（{os_reason(exc)}）{hint}") from None

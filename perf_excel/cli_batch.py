@@ -85,6 +85,9 @@ def run(args: argparse.Namespace) -> int:
         )
     finally:
         reporter.close()
+    if not args.quiet:
+        for item in summary.ignored:
+            print(f"跳过  {item['source']}：{item['reason']}", file=sys.stderr)
     failed = summary.failed
     if failed:
         print(f"失败的工作簿（{len(failed)} 个）：", file=sys.stderr)
@@ -92,6 +95,10 @@ def run(args: argparse.Namespace) -> int:
             print(f"  {f.source}", file=sys.stderr)
             for e in f.errors:
                 print(f"    {e.get('text') or e.get('message')}", file=sys.stderr)
+    if summary.errors:
+        print("批量任务的问题：", file=sys.stderr)
+        for text in summary.errors:
+            print(f"  {text}", file=sys.stderr)
     if not summary.files and not args.quiet:
         print(f"在 {'、'.join(args.inputs)} 中没有找到工作簿（.xlsx/.xlsm）。", file=sys.stderr)
     if not args.quiet:
@@ -100,7 +107,9 @@ def run(args: argparse.Namespace) -> int:
             parts.append(f"未变化跳过 {summary.count(UNCHANGED)}")
         if summary.ignored:
             parts.append(f"忽略 {len(summary.ignored)} 个非工作簿/锁定文件")
-        print(f"完成：{'，'.join(parts)}；用时 {summary.seconds:.1f} 秒。汇总：{Path(summary.out_dir) / SUMMARY_XLSX}")
+        xlsx = Path(summary.out_dir) / SUMMARY_XLSX
+        where = f"汇总：{xlsx}" if str(xlsx) in summary.written else "汇总文件未能写入（见上）"
+        print(f"完成：{'，'.join(parts)}；用时 {summary.seconds:.1f} 秒。{where}")
     return summary.exit_code
 
 

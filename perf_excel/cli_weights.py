@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import io
 import json
 import re
 import sys
@@ -20,6 +21,7 @@ from pathlib import Path
 
 from . import ooxml
 from .errors import InputError, OutputError, Problem, quote
+from .infile import MAX_CSV_BYTES, file_problem, read_regular
 from .numbers import fmt_num, is_blank
 from .tables import Table, canonical_sheet, col_letter
 from .weights import (
@@ -92,21 +94,39 @@ def _table_from_rows(sheet: str, rows: list[list[object]], file: str, markers: t
 
 
 def _read_csv(path: Path) -> list[list[object]]:
+    """The rows of a CSV file (UTF-8 or GBK): a regular file of at most :data:`MAX_CSV_BYTES`.
+
+    A FIFO or a device named ``x.csv`` is refused without being opened for long, and a
+    field longer than the csv module's limit (128 KB) is a message naming the line.
+    """
+    data = read_regular(path, MAX_CSV_BYTES)
     for encoding in ("utf-8-sig", "gb18030"):
         try:
-            with path.open(encoding=encoding, newline="") as fh:
-                return [list(r) for r in csv.reader(fh)]
+            text = data.decode(encoding)
         except UnicodeDecodeError:
             continue
+        reader = csv.reader(io.StringIO(text, newline=""))
+        try:
+            return [list(r) for r in reader]
+        except csv.Error as exc:
+            line = reader.line_num
+            if "field larger than field limit" in str(exc):
+                limit = csv.field_size_limit() // 1024
+                raise InputError(
+                    f"{path.name} 第 {line} 行：有一个字段超过 {limit} KB，不像判断矩阵或数据表；请检查文件内容"
+                ) from None
+            raise InputError(f"{path.name} 第 {line} 行：无法按 CSV 格式读取（{exc}）") from None
     raise InputError(f"{path.name}：无法识别 CSV 文件的编码（应为 UTF-8 或 GBK）")
 
 
 def read_sheet(path: str | Path, sheet: str | None, kind: str) -> tuple[Table, dict[str, Table]]:
     """The sheet to compute from, and the workbook's contract sheets (for 指标 directions)."""
     path = Path(path)
+    # Only regular files, whatever the suffix: opening a FIFO named x.xlsx would wait for ever.
+    problem = file_problem(path)
+    if problem:
+        raise InputError(problem.removesuffix(""))
     if path.suffix.lower() in (".csv", ".txt"):
-        if not path.exists():
-            raise InputError(f"{path.name}：文件不存在，请检查路径")
         return _table_from_rows(path.stem, _read_csv(path), path.name), {}
     from .workbook import open_calamine
 
@@ -316,6 +336,9 @@ def apply_points(workbook: str | Path, points: dict[str, float]) -> Path:
     target = Path(workbook)
     if target.suffix.lower() not in (".xlsx", ".xlsm"):
         raise InputError(f"{target.name}：--apply 只能写入 .xlsx 或 .xlsm 工作簿")
+    problem = file_problem(target)
+    if problem:
+        raise InputError(problem)
     ind = _read_indicators(target)
     if ind is None:
         raise InputError(f"{target.name}：没有“指标”工作表，无法写入分值")

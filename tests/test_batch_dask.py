@@ -86,7 +86,8 @@ def test_unreachable_scheduler_is_a_clear_error(tmp_path: Path, capsys) -> None:
 
 
 def test_dask_hung_task_times_out(tmp_path: Path) -> None:
-    """A cluster of its own: the hung task's worker thread keeps sleeping until the cluster closes."""
+    """The hung task's helper process is killed after --timeout; the others complete (the limit
+    leaves room for a good workbook's conversion on a loaded machine)."""
     from test_batch import hanging_converter
 
     src = tmp_path / "in"
@@ -99,8 +100,28 @@ def test_dask_hung_task_times_out(tmp_path: Path) -> None:
             tmp_path / "out",
             scheduler=cluster.scheduler_address,
             converter=hanging_converter,
-            timeout=2,
+            timeout=6,
             documents=False,
         )
     status = {f.source: (f.status, f.kind) for f in summary.files}
     assert status == {"a.xlsx": (OK, ""), "b.xlsx": (OK, ""), "hang.xlsx": (FAILED, "timeout")}
+    hang = next(f for f in summary.files if f.source == "hang.xlsx")
+    assert hang.reason == "hang.xlsx：处理超过 6 秒仍未完成，已终止（可用 --timeout 调整）"
+
+
+def test_dask_panic_is_one_failed_input_record(scheduler: str, tmp_path: Path) -> None:
+    """A native panic (a BaseException) in a task: reported as the file's input problem, the batch ends."""
+    from test_batch_inputs import panicking_converter
+
+    src = tmp_path / "in"
+    src.mkdir()
+    for name in ("a.xlsx", "panic.xlsx"):
+        shutil.copy(DEMO, src / name)
+    summary = run_batch(src, tmp_path / "out", scheduler=scheduler, converter=panicking_converter, timeout=60)
+    status = {f.source: (f.status, f.kind) for f in summary.files}
+    assert status == {"a.xlsx": (OK, ""), "panic.xlsx": (FAILED, "input")}
+    rec = next(f for f in summary.files if f.source == "panic.xlsx")
+    assert rec.reason.startswith(
+        "panic.xlsx：读取组件无法处理工作簿中的某个值（TimeDelta::milliseconds out of bounds）"
+    )
+    assert summary.exit_code == 1
