@@ -520,7 +520,11 @@ def _parse_indicator(t, i, cols, row, c: _Collector, categories, settings, seen)
         if not method_text:
             c.error(sheet, cell("计分方法"), f"指标 {quote(code)} 的计分方法为空")
         else:
-            c.error(sheet, cell("计分方法"), unknown_method_message(method_text, c.suggest(method_text, WORKBOOK_NAMES, sheet)))
+            c.error(
+                sheet,
+                cell("计分方法"),
+                unknown_method_message(method_text, c.suggest(method_text, WORKBOOK_NAMES, sheet)),
+            )
     direction = _text(row["方向"])
     positive = _DIRECTIONS.get(direction.lower(), None) if direction else True
     if positive is None:

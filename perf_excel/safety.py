@@ -39,7 +39,7 @@ import io
 import math
 import re
 import struct
-import xml.parsers.expat
+from xml.parsers import expat
 import zipfile
 import zlib
 from collections.abc import Iterable, Iterator, Mapping
@@ -533,7 +533,7 @@ def _date_styles(data: bytes) -> frozenset[int]:
     Parsed as XML; each format is judged both as written and unescaped, since python-calamine
     takes a format code as written and an id byte for byte.
     """
-    parser = xml.parsers.expat.ParserCreate()
+    parser = expat.ParserCreate()
     codes: dict[bytes | str, list[str]] = {}
     xfs: list[tuple[bytes, str]] = []
     depth = 0
@@ -561,7 +561,7 @@ def _date_styles(data: bytes) -> frozenset[int]:
     parser.EndElementHandler = end
     try:
         parser.Parse(data, True)
-    except xml.parsers.expat.ExpatError as exc:
+    except expat.ExpatError as exc:
         raise ValueError(str(exc)) from None
     out = set()
     for index, (raw_id, plain_id) in enumerate(xfs):
@@ -715,7 +715,7 @@ def _parse_ref(text: str, need_col: bool) -> tuple[int, int] | None:
 def _parsed_extent(ctx: _Context, member: str, pieces: Iterable[tuple[bytes, bool]]) -> tuple[int, int] | None:
     """The farthest non-empty cell by a real XML parse, placing cells as python-calamine does."""
     where = ctx.where(member)
-    parser = xml.parsers.expat.ParserCreate()
+    parser = expat.ParserCreate()
     state = {"row": 0, "col": 0, "open": None, "value": False}
     far = {"rows": 0, "cols": 0, "far_row": "", "far_col": ""}
 
@@ -781,7 +781,7 @@ def _parsed_extent(ctx: _Context, member: str, pieces: Iterable[tuple[bytes, boo
         for piece, _ in pieces:
             parser.Parse(piece, False)
         parser.Parse(b"", True)
-    except xml.parsers.expat.ExpatError as exc:
+    except expat.ExpatError as exc:
         raise _refuse(
             ctx.name,
             f"{where}（{member}）不是格式正确的 XML（第 {exc.lineno} 行），文件可能已损坏或被篡改，已拒绝读取；"
