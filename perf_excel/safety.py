@@ -39,12 +39,12 @@ import io
 import math
 import re
 import struct
-from xml.parsers import expat
 import zipfile
 import zlib
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from xml.parsers import expat
 
 from lxml import etree
 
