@@ -8,8 +8,8 @@ control characters, text that looks like a formula), merged cells (also thousand
 range, overlapping and sheet-sized ones), renamed or dropped sheets and headers, duplicated
 sheets, empty and large sheets, far-away cells, look-alike codes (full-width, zero-width and
 bidi characters), long unknown codes by the hundred, unit names of 300 characters, of 100
-Chinese characters and ``#N/A``. Shapes that still fail for reasons outside the reader are
-kept apart in :data:`PENDING_SHAPES`. The oracle
+Chinese characters and ``#N/A``, and the shapes of the package scan and the documents
+listed in :data:`CROSS_AREA_SHAPES`. The oracle
 (:func:`run_commands`) pushes the file through ``check``, ``score`` and ``report`` as the
 command line does and returns what went wrong: any exception other than the project's
 own errors, an exit code other than 0/1, an error message that does not name the file,
@@ -31,7 +31,7 @@ from pathlib import Path
 from hostile_xlsx import Dated, Error, Formula, Sheet, write_xlsx
 from hypothesis import strategies as st
 
-__all__ = ["PENDING_SHAPES", "hostile_values", "run_commands", "workbooks"]
+__all__ = ["CROSS_AREA_SHAPES", "hostile_values", "run_commands", "workbooks"]
 
 METHODS = ("完成比例", "功效系数", "区间", "线性", "排名", "扣分", "定性", "达标", "阶梯", "直接")
 IND_HEADER = [
@@ -159,7 +159,7 @@ def valid_sheets(draw) -> list[Sheet]:
 #: word joiner, BOM, bidi override and isolates.
 INVISIBLE = ("\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\u202e", "\u2066", "\u2069")
 _FULL_WIDTH = str.maketrans({chr(c): chr(c + 0xFEE0) for c in range(0x21, 0x7F)})
-#: Unit names a document must survive (names with control characters: PENDING_SHAPES).
+#: Unit names a document must survive (names with control characters: CROSS_AREA_SHAPES).
 HOSTILE_NAMES = ("长" * 100, "单位名称" * 25, "x" * 300, "#N/A", "#DIV/0!", "=1+1", "不适用")
 
 
@@ -185,7 +185,7 @@ def _damage(draw, sheets: list[Sheet]) -> list[Sheet]:
     kind = draw(
         st.sampled_from(
             ["cell", "cell", "cell", "header", "merge", "drop", "rename", "dup", "empty", "large", "far", "rows"]
-            + ["merges", "codes", "names", "longcodes"]
+            + ["merges", "codes", "names", "longcodes", "shape"]
         )
     )
     sheet = draw(st.sampled_from(sheets))
@@ -271,6 +271,8 @@ def _damage(draw, sheets: list[Sheet]) -> list[Sheet]:
             for k in range(n):
                 code = ("ab" * length)[: length - len(str(k))] + str(k)
                 target.rows.append([code, *[draw(st.sampled_from([1, "加分", 90]))] * (width - 1)])
+    elif kind == "shape":
+        sheets = draw(st.sampled_from(list(CROSS_AREA_SHAPES.values())))(sheets)
     return sheets
 
 
@@ -296,20 +298,15 @@ def _far(sheets: list[Sheet], name: str, ref: str) -> list[Sheet]:
     return sheets
 
 
-#: Hostile shapes not yet drawn by :func:`workbooks`: each still fails for a reason outside the
-#: reader and the scheme builder, named here. Apply one to valid sheets (e.g. from
-#: :func:`valid_sheets`) and pass the result to :func:`run_commands`; move it into ``_damage``
-#: once its area is fixed. Some end the whole process (a panic or an abort in python-calamine),
-#: so run them in a subprocess.
-PENDING_SHAPES: dict[str, Callable[[list[Sheet]], list[Sheet]]] = {
-    # Package scan / read path: python-calamine panics (PanicException, not an Exception)
-    # building a date from the serial -1e20.
+#: Shapes whose failure was outside the reader (the package scan and the documents): drawn by
+#: :func:`workbooks` as the damage kind "shape", and each also run alone by the fuzz test.
+CROSS_AREA_SHAPES: dict[str, Callable[[list[Sheet]], list[Sheet]]] = {
+    # python-calamine panics (PanicException, not an Exception) building a date from the serial -1e20.
     "date_formatted_minus_1e20": lambda sheets: _put(sheets, "数据", 1, 2, Dated(-1e20)),
-    # Package scan: the lower-case reference escapes the far-cell check and python-calamine
-    # tries to allocate the whole sheet (512 GB), which aborts the process.
+    # A lower-case reference once escaped the far-cell check; python-calamine then asked for 512 GB.
     "lower_case_far_ref": lambda sheets: _far(sheets, "数据", "xfd1048576"),
-    # Documents: control characters in a unit name (typed, or as Excel's _x0001_ escape) make
-    # the bulletin's XML invalid; report fails with a template error that does not name the file.
+    # Control characters in a unit name (typed, or as Excel's _x0001_ escape) once made the
+    # bulletin's XML invalid.
     "control_chars_in_names": lambda sheets: _put(sheets, "单位", 1, 1, "\x01\x02单位"),
     "x0001_escape_in_names": lambda sheets: _put(sheets, "单位", 1, 1, "_x0001_单位_x001F_"),
 }
