@@ -104,7 +104,7 @@ def safe_relpath(relpath: str) -> PurePosixPath:
     """A relative path (``/`` or ``\\`` separated, from anywhere) as sanitised components.
 
     ``..``, ``.``, empty parts and drive or root prefixes cannot climb out: every part
-    goes through the shared file-name rule (:func:`perf_excel.render.documents.safe_filename`),
+    goes through the shared file-name rule (:func:`perf_excel.outputs.safe_name`),
     so the result always stays below its base folder.
     """
     parts = [p for p in re.split(r"[/\\]+", str(relpath)) if p not in ("", ".")]
