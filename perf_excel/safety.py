@@ -122,11 +122,10 @@ _ATTR_START = b" \t\r\n\"'"
 # The exact scan by regular expressions: every cell tag, and those whose first attribute is a plain r.
 _C_TAG = re.compile(rb"<c[\s/>]")
 _C_REF = re.compile(rb"<c\s+r\s*=\s*([\"'])([A-Za-z]+)([0-9]+)\1")
-# A numeric value that may not be a date: negative, with 7 digits or more, an exponent, inf or nan.
-_V_SUSPECT = re.compile(
-    rb"<v>(?!(?:[0-9]{1,6}|[01][0-9]{6}|2[0-8][0-9]{5}|29[0-4][0-9]{4})(?:\.[0-9]*)?(?:[eE]-[0-9]+)?<)([^<]*)"
-)
 _V_ANY = re.compile(rb"<(?:[^\s<>/!?]+:)?v(?:\s[^>]*)?>([^<]*)")
+#: A value plainly inside Excel's dates (0 to 2,949,999; the rest of the range is checked in Python).
+_SAFE_DATE = rb"(?:[0-9]{1,6}|[01][0-9]{6}|2[0-8][0-9]{5}|29[0-4][0-9]{4})(?:\.[0-9]+)?(?:[eE]-[0-9]+)?"
+_C_END = re.compile(rb"</(?:[^\s<>/!?]+:)?c\s*>")
 _C_START = re.compile(rb"<(?:[^\s<>/!?]+:)?c[\s/>]")
 _RAW_ATTR = re.compile(rb"""([^\s=/>]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
 _REF_TEXT = re.compile(r"([A-Za-z]*)([0-9]+)")
@@ -152,6 +151,10 @@ class _Context:
     sheets: dict[str, str] = field(default_factory=dict)
     #: indexes of the cell formats python-calamine reads as dates or durations.
     date_styles: frozenset[int] = frozenset()
+    #: an ``s`` attribute naming one of them (None when there is none).
+    date_attr: re.Pattern[bytes] | None = None
+    #: a cell with such an ``s`` that plainly holds a date (or nothing): the common case, checked in C.
+    date_safe: re.Pattern[bytes] | None = None
     last_date: int = LAST_DATE_1900
 
     def where(self, member: str) -> str:
@@ -464,6 +467,16 @@ def _read_context(ctx: _Context) -> None:
     if styles is not None:
         try:
             ctx.date_styles = _date_styles(styles)
+            if ctx.date_styles:
+                alts = b"|".join(str(i).encode() for i in sorted(ctx.date_styles))
+                ctx.date_attr = re.compile(rb"[\s\"']s\s*=\s*([\"'])0*(?:" + alts + rb")\1")
+                ctx.date_safe = re.compile(
+                    rb"<c\s[^<>]*?[\s\"']s\s*=\s*([\"'])0*(?:"
+                    + alts
+                    + rb")\1[^<>]*(?:/>|>(?:<f\b[^<]*(?:</f>)?)?(?:<v>"
+                    + _SAFE_DATE
+                    + rb"</v>)?(?:</c>|\Z))"
+                )
         except ValueError:
             raise _refuse(
                 ctx.name,
@@ -597,10 +610,10 @@ class _CellScan:
         self.first = True
         self.cells = False
         self.rows = self.cols = 0
-        self.prev = b""
+        self.open_cell: bytes | None = None
 
     def feed(self, piece: bytes, forced: bool) -> None:
-        if self.ctx.date_styles:
+        if self.ctx.date_attr is not None:
             self._dates(piece)
         if self.ok:
             self.ok = not forced and self._regular(piece) and (self._quick(piece) if self.quick else self._exact(piece))
@@ -658,44 +671,59 @@ class _CellScan:
     # -- dates --
 
     def _dates(self, piece: bytes) -> None:
-        for m in _V_SUSPECT.finditer(piece):
-            self._date_cell(piece, m.start(), m.group(1))
-        if b"<v " in piece or b"<v\t" in piece or b"<v\n" in piece or b":v" in piece:
-            for m in _V_ANY.finditer(piece):
-                self._date_cell(piece, m.start(), m.group(1))
-        self.prev = piece[-65536:]
+        """Check the values of the date-formatted cells: found by their ``s``, rare on most sheets."""
+        if self.open_cell is not None:  # a date cell whose values began in the previous piece
+            tag, self.open_cell = self.open_cell, None
+            self._date_values(tag, _cell_content(piece, 0)[0])
+        rx = self.ctx.date_attr
+        # Every element styled as a date is a cell plainly holding a date (or nothing): nothing to look
+        # at, but a date cell left open at the end of the piece.
+        if len(rx.findall(piece)) == len(self.ctx.date_safe.findall(piece)):
+            last = max(piece.rfind(b"</c>"), piece.rfind(b"/>"), 0)
+            matches = list(rx.finditer(piece, last))
+        else:
+            matches = list(rx.finditer(piece))
+        for m in matches:
+            start = piece.rfind(b"<", 0, m.start())
+            if start < 0 or not _C_START.match(piece, start):
+                continue  # a row's style, or another element's
+            following = piece.find(b"<", m.end())
+            end = piece.rfind(b">", m.end(), len(piece) if following < 0 else following)
+            if end < 0 or piece[end - 1 : end] == b"/":
+                continue  # <c … /> holds no value
+            tag = piece[start : end + 1]
+            content, closed = _cell_content(piece, end + 1)
+            if not closed:
+                self.open_cell = tag
+            self._date_values(tag, content)
 
-    def _date_cell(self, piece: bytes, at: int, text: bytes) -> None:
-        src, start = piece, None
-        for m in _C_START.finditer(piece, max(0, at - 65536), at):
-            start = m.start()
-        if start is None:
-            src = self.prev
-            for m in _C_START.finditer(src):
-                start = m.start()
-            if start is None:
-                return  # no cell around it: the reader's guard names the sheet if python-calamine fails
-        attrs = _raw_attrs(src, start)
-        style = attrs.get(b"s", b"")
-        if attrs.get(b"t", b"n") != b"n" or not style.isdigit() or len(style) > 9:
+    def _date_values(self, tag: bytes, content: bytes) -> None:
+        attrs = _raw_attrs(tag, 0)
+        if attrs.get(b"t", b"n") != b"n":
             return
-        if int(style) not in self.ctx.date_styles:
-            return
-        try:
-            value = float(text.decode("ascii"))
-        except (UnicodeDecodeError, ValueError):
-            return  # python-calamine refuses it too, without harm
-        last = self.ctx.last_date
-        if math.isfinite(value) and 0 <= value < last + 1:
-            return
-        ref = attrs.get(b"r", b"").decode("utf-8", "replace")[:20]
-        shown = text.decode("ascii", "replace")[:40]
-        raise _refuse(
-            self.ctx.name,
-            f"{self.ctx.where(self.member)}的单元格 {ref or '（无编号）'}：值 {shown} 设为日期格式，"
-            f"但不在 Excel 的日期范围内（0 至 {last:,}，即 9999-12-31 之前），无法作为日期读取；"
-            "请把该单元格改为“常规”或“数值”格式，或更正该值",
-        )
+        for m in _V_ANY.finditer(content):
+            text = m.group(1)
+            try:
+                value = float(text.decode("ascii"))
+            except (UnicodeDecodeError, ValueError):
+                continue  # python-calamine refuses it too, without harm
+            last = self.ctx.last_date
+            if math.isfinite(value) and 0 <= value < last + 1:
+                continue
+            ref = attrs.get(b"r", b"").decode("utf-8", "replace")[:20]
+            shown = text.decode("ascii", "replace")[:40]
+            raise _refuse(
+                self.ctx.name,
+                f"{self.ctx.where(self.member)}的单元格 {ref or '（无编号）'}：值 {shown} 设为日期格式，"
+                f"但不在 Excel 的日期范围内（0 至 {last:,}，即 9999-12-31 之前），无法作为日期读取；"
+                "请把该单元格改为“常规”或“数值”格式，或更正该值",
+            )
+
+
+def _cell_content(piece: bytes, at: int) -> tuple[bytes, bool]:
+    """What a cell holds from ``at`` to its end tag (or the next cell); False when the piece ends first."""
+    ends = [m.start() for m in (_C_END.search(piece, at), _C_START.search(piece, at)) if m]
+    return (piece[at : min(ends)], True) if ends else (piece[at:], False)
 
 
 def _parse_ref(text: str, need_col: bool) -> tuple[int, int] | None:

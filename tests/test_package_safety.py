@@ -411,3 +411,31 @@ def test_write_back_replaces_a_results_sheet_written_otherwise(tmp_path: Path, s
     with zipfile.ZipFile(path) as z:
         after = [s.name for s in ooxml.workbook_sheets(z.read("xl/workbook.xml"))]
     assert after == before
+
+
+@pytest.mark.parametrize(
+    "pieces",
+    [
+        [b'<row r="4"><c r="B4" s="1">', b"<v>-1e20</v></c></row>"],  # the value in the next piece
+        [b'<row r="4"><c r="B4" s="1"><f>A1</f>', b"<v>-1e20</v></c></row>"],
+        [b'<row r="4"><c r="A4" s="1"><v>45000</v></c><c r="B4" s="1">', b"<v>-1e20</v></c></row>"],
+    ],
+)
+def test_a_date_cell_cut_between_two_pieces_is_checked(pieces: list[bytes]) -> None:
+    ctx = safety._Context("x.xlsx", keep={"xl/styles.xml": _STYLES}, sheets={"xl/worksheets/sheet4.xml": "数据"})
+    safety._read_context(ctx)
+    assert ctx.date_styles == {1, 2, 3}
+    scan = safety._CellScan(ctx, "xl/worksheets/sheet4.xml", big=False)
+    with pytest.raises(InputError, match="工作表“数据”的单元格 B4：值 -1e20 设为日期格式"):
+        for piece in pieces:
+            scan.feed(piece, False)
+
+
+def test_many_date_cells_in_a_big_sheet(tmp_path: Path) -> None:
+    # The common case checked in C: 40,000 plain dates pass; one bad value among them is named.
+    rows = "".join(f'<row r="{r}"><c r="B{r}" s="1"><v>{45000 + r % 300}</v></c></row>' for r in range(5, 40_000))
+    check_package(book(tmp_path, rows.encode(), override={"xl/styles.xml": _STYLES}))
+    bad = rows.replace('<v>45200</v></c></row><row r="20001">', '<v>-45200</v></c></row><row r="20001">', 1)
+    assert bad != rows
+    message = refusal(book(tmp_path, bad.encode(), name="bad.xlsx", override={"xl/styles.xml": _STYLES}))
+    assert "工作表“数据”的单元格 B20000：值 -45200 设为日期格式" in message, message
