@@ -9,8 +9,10 @@ merged over the rows of its units (every sheet but 数据), columns in
 any order, extra columns, trailing rows and columns that are formatted but empty,
 English sheet and column names (``indicators``, ``code``…). What it refuses, with one
 Chinese sentence naming the file and what to do: a file that does not exist, a folder,
-an .xls, .csv or other format, a named pipe or a device, a password-protected or corrupt file, an empty
-workbook and a workbook without the required sheets.
+an .xls, .csv or other format, a named pipe or a device, a password-protected or corrupt file, an
+empty workbook, a workbook without the required sheets, and a sheet whose merged ranges overlap or
+number more than :data:`MAX_MERGED_RANGES` (repeated and oversized ranges are harmless: they
+are deduplicated and clipped to the sheet's cells).
 """
 
 from __future__ import annotations
