@@ -8,8 +8,8 @@ are loaded only when used: ``read_workbook`` (perf_excel.workbook), ``render``
 
 from __future__ import annotations
 
-from typing import Any
-
+# First: makes Ctrl-C quiet while `perf-excel` starts (the imports below take a second).
+from . import _interrupt  # noqa: F401
 from .assess import Results, assess
 from .build import build_scheme, load_tables
 from .dataset import Dataset
@@ -44,7 +44,7 @@ __all__ = [
 __version__ = "0.1.0"
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> object:
     # Adapters are imported lazily so that ``import perf_excel`` stays free of openpyxl.
     if name == "read_workbook":
         from .workbook import read_workbook

@@ -25,7 +25,7 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
-from . import methods
+from .core.methods import METHODS, explain, parameter_problems, rank_in_groups
 from .dataset import Dataset
 from .errors import WARNING, InputError, Problem, quote
 from .model import Indicator, Scheme, Settings
@@ -169,7 +169,7 @@ class Results:
         x = float(self._actual(ind)[pos])
         ctx = self._context(ind, unit)
         raw = float(self._raw_scores(ind)[pos])
-        text = methods.explain(ind, x, raw, ctx)
+        text = explain(ind, x, raw, ctx)
         final = float(score_values[pos, score_cols[code]])
         coef = self._indicator_coefficients().get((unit, code))
         if coef is not None:
@@ -301,7 +301,7 @@ class Results:
             x = np.where(self._applies(ind), self._actual(ind), np.nan)
             groups = self.table["category"].to_numpy(dtype=object)
             if ind.step is not None:
-                cache[ind.code] = (methods.rank_in_groups(x, groups, ind.positive), {})
+                cache[ind.code] = (rank_in_groups(x, groups, ind.positive), {})
             else:
                 best = {}
                 for g in set(groups):
@@ -320,47 +320,17 @@ def _num(value: float) -> float | None:
 def _score_indicator(ind: Indicator, x: np.ndarray, groups: np.ndarray, counted: np.ndarray) -> np.ndarray:
     """Scores of units where ``counted`` (value present, indicator applies); 0 elsewhere."""
     xs = np.where(counted, x, np.nan)
-    raw = methods.SCORERS[ind.method](ind, xs, groups)
+    raw = METHODS[ind.method].score(ind, xs, groups)
     return np.where(counted, np.nan_to_num(raw, nan=0.0), 0.0)
 
 
 def _check_parameters(scheme: Scheme) -> list[Problem]:
-    """The parameter checks a hand-built scheme needs (workbooks are checked when read)."""
+    """The methods' own parameter checks, for a hand-built scheme (a workbook's are checked when read)."""
     problems = []
     for ind in scheme.indicators:
-
-        def bad(column: str, message: str, ind: Indicator = ind) -> None:
-            cell = ind.cell(column)
-            sheet, _, ref = cell.partition("!")
+        for column, message in parameter_problems(ind):
+            sheet, _, ref = ind.cell(column).partition("!")
             problems.append(Problem(f"指标 {quote(ind.code)}：{message}", sheet if ref else "指标", ref))
-
-        if ind.method not in methods.SCORERS:
-            bad("计分方法", f"计分方法 {quote(ind.method)} 无效")
-            continue
-        if ind.points is None or not ind.points > 0:
-            bad("分值", f"分值 {quote(ind.points)} 应大于 0")
-        if ind.method in ("ratio", "pass", "linear", "step") and ind.target is None:
-            bad("目标值", "缺少目标值")
-        elif ind.method in ("ratio", "step") and not ind.target:
-            bad("目标值", "目标值不能为 0")
-        if ind.method == "ratio" and ind.target is not None and ind.target < 0:
-            bad("目标值", "完成比例的目标值应大于 0")
-        if ind.method == "linear" and (ind.floor is None or ind.floor == ind.target):
-            bad("下限", "线性计分需要与目标值不同的下限")
-        if ind.method == "efficacy":
-            v = ind.standards
-            if v is None or len(v) != 5:
-                bad("优秀值", "功效系数需要优秀、良好、平均、较低、较差五个标准值")
-            else:
-                sign = 1 if ind.positive else -1
-                if any(not sign * v[a] > sign * v[a + 1] for a in range(4)):
-                    bad("良好值", "功效系数标准值应严格单调（正向递减、逆向递增）")
-        if ind.method == "band" and not ind.bands:
-            bad("区间", "区间计分缺少区间")
-        if ind.method == "deduct" and not (ind.per_item and ind.per_item > 0):
-            bad("每项扣分", "每项扣分应大于 0")
-        if ind.method == "step" and not (ind.step and ind.step > 0):
-            bad("步长", "阶梯的步长应大于 0")
     return problems
 
 
@@ -371,13 +341,14 @@ def assess(scheme: Scheme, data: Dataset | pd.DataFrame) -> Results:
     code with one column per indicator code (numbers, NaN for blank, ``不适用``).
     Raises :class:`InputError` listing every parameter problem before any scoring.
     """
+    # The parameters first: the data are read with them (定性's table, 直接's 0–分值).
+    problems = _check_parameters(scheme)
+    if problems:
+        raise InputError(problems)
     if isinstance(data, pd.DataFrame):
         from .build import dataset_from_frame
 
         data = dataset_from_frame(scheme, data)
-    problems = _check_parameters(scheme)
-    if problems:
-        raise InputError(problems)
     data = _derive(scheme, data)
     settings = scheme.settings
     units = scheme.units

@@ -34,7 +34,6 @@ import json
 import multiprocessing
 import os
 import re
-import secrets
 import socket
 import struct
 import subprocess
@@ -53,6 +52,7 @@ from typing import Any
 from . import __version__
 from .errors import InputError, OutputError, PerfExcelError, Problem, TemplateError, UsageError
 from .infile import MAX_WORKBOOK_BYTES, file_problem, iter_regular, os_reason, read_regular
+from .outputs import TMP_MARK, atomic_file, safe_name
 
 __all__ = [
     "BatchSummary",
@@ -81,7 +81,7 @@ WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
 _OTHER_SPREADSHEETS = {".xls": "旧版 .xls 格式不支持，请另存为 .xlsx", ".et": "WPS .et 格式不支持，请另存为 .xlsx"}
 #: Default per-workbook time limit in seconds; a worker over it is killed and the file reported.
 DEFAULT_TIMEOUT = 600.0
-_TMP_MARK = ".perf-tmp-"
+_TMP_MARK = TMP_MARK
 
 # Status values in the summary (JSON keeps these stable English words; the workbook shows Chinese).
 OK, FAILED, UNCHANGED, NOT_RUN = "ok", "failed", "unchanged", "not_run"
@@ -100,24 +100,17 @@ KIND_INPUT, KIND_TEMPLATE, KIND_OUTPUT, KIND_CRASH, KIND_TIMEOUT, KIND_INTERNAL 
 # --------------------------------------------------------------------------- names
 
 
-def _safe_component(name: str) -> str:
-    """One path component made safe by the file-name rule ``report`` uses (one rule for every output)."""
-    from .render.documents import safe_filename
-
-    return safe_filename(str(name), "_")
-
-
 def safe_relpath(relpath: str) -> PurePosixPath:
     """A relative path (``/`` or ``\\`` separated, from anywhere) as sanitised components.
 
     ``..``, ``.``, empty parts and drive or root prefixes cannot climb out: every part
-    goes through the shared file-name rule (:func:`perf_excel.render.documents.safe_filename`),
+    goes through the shared file-name rule (:func:`perf_excel.outputs.safe_name`),
     so the result always stays below its base folder.
     """
     parts = [p for p in re.split(r"[/\\]+", str(relpath)) if p not in ("", ".")]
     if not parts:
         return PurePosixPath("_")
-    return PurePosixPath(*(_safe_component(p) for p in parts))
+    return PurePosixPath(*(safe_name(p) for p in parts))
 
 
 # --------------------------------------------------------------------------- records
@@ -270,7 +263,7 @@ def convert_workbook(name: str, data: bytes, options: dict[str, Any]) -> dict[st
         with tempfile.TemporaryDirectory(prefix="perf-excel-batch-") as tmp:
             work = Path(tmp)
             # Keep the user's file name (messages quote it) where this system allows it.
-            src = work / "in" / (_safe_component(display) if os.name == "nt" else display)
+            src = work / "in" / (safe_name(display) if os.name == "nt" else display)
             src.parent.mkdir()
             src.write_bytes(data)
             out = work / "out"
@@ -504,7 +497,7 @@ def discover(
             else:
                 found.append((root, root.name))
             continue
-        prefix = f"{_safe_component(root.resolve().name)}/" if several else ""
+        prefix = f"{safe_name(root.resolve().name)}/" if several else ""
         for path in _walk(root, exclude_resolved, ignored, prefix):
             rel = prefix + path.relative_to(root).as_posix()
             name = path.name
@@ -558,7 +551,7 @@ def _numbered(name: str, n: int, suffix: str = "") -> str:
     """``name~n`` + ``suffix`` as one safe component, shortening ``name`` until the number fits."""
     stem = name
     while True:
-        candidate = _safe_component(f"{stem}~{n}{suffix}")
+        candidate = safe_name(f"{stem}~{n}{suffix}")
         if candidate.endswith(f"~{n}{suffix}") or not stem:
             return candidate
         stem = stem[: -max(1, len(stem) // 8)]
@@ -663,47 +656,14 @@ class _OutLock:
             self._fh = None
 
 
-def _create_temporary(folder: Path, name: str) -> tuple[int, Path]:
-    """A new temporary file in ``folder``, created with the permissions the umask allows.
-
-    Not :func:`tempfile.mkstemp`: its files are mode 0600, and the rename would leave every
-    output readable by its owner only.
-    """
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0) | getattr(os, "O_NOFOLLOW", 0)
-    for _ in range(100):
-        tmp = folder / f".{name[:40]}{_TMP_MARK}{secrets.token_hex(4)}"
-        try:
-            return os.open(tmp, flags, 0o666), tmp
-        except FileExistsError:
-            continue
-    raise FileExistsError(errno.EEXIST, "no free temporary name", str(folder))
-
-
 def _write_atomic(target: Path, data: bytes) -> None:
-    """Write ``data`` to ``target`` through a temporary file in the same folder and a rename."""
+    """Write ``data`` to ``target`` through a temporary file in the same folder and a rename
+    (:func:`perf_excel.outputs.atomic_file`)."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = _create_temporary(target.parent, target.name)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            # No fsync: the rename is what makes an interrupted run (Ctrl-C, kill) safe, and
-            # an fsync per file made the parent a bottleneck (0.1 s per workbook of 32 files).
-            fh.write(data)
-        _replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def _replace(tmp: str | Path, target: Path) -> None:
-    # Windows refuses to replace a file someone has open; retry briefly before giving up.
-    for attempt in range(5):
-        try:
-            os.replace(tmp, target)
-            return
-        except PermissionError:
-            if attempt == 4:
-                raise
-            time.sleep(0.2 * (attempt + 1))
+    # No fsync: the rename is what makes an interrupted run (Ctrl-C, kill) safe, and
+    # an fsync per file made the parent a bottleneck (0.1 s per workbook of 32 files).
+    with atomic_file(target) as tmp, open(tmp, "wb") as fh:
+        fh.write(data)
 
 
 def _inside(base: Path, path: Path) -> bool:

@@ -25,8 +25,8 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from .build import QUOTA_TIES, ROUNDING, VETO_MODES
+from .core.methods import METHODS, WORKBOOK_NAMES
 from .errors import OutputError
-from .model import METHODS
 from .tables import col_letter
 
 __all__ = [
@@ -155,7 +155,7 @@ _SETTING_CHOICES = {"比例取整": "比例取整", "否决效果": "否决效�
 
 #: Fixed drop-down lists (inline); 类别 lists refer to the 选项 sheet.
 _LISTS: Mapping[str, tuple[str, ...]] = {
-    "计分方法": tuple(METHODS),
+    "计分方法": WORKBOOK_NAMES,
     "方向": ("正向", "逆向"),
     "类型": ("加分", "扣分"),
     "否决效果": VETO_MODES,
@@ -164,68 +164,9 @@ _LISTS: Mapping[str, tuple[str, ...]] = {
     "阶梯方式": ("整档", "线性"),
 }
 
-#: The method catalogue shown on the 说明 sheet: (name, key, parameters, rule, example).
-CATALOGUE: tuple[tuple[str, str, str, str, str], ...] = (
-    (
-        "完成比例",
-        "ratio",
-        "目标值；可选 封顶（默认 1）",
-        "正向：实际值/目标值×分值；逆向：目标值/实际值×分值；最多 分值×封顶",
-        "目标值 100，实际 95，分值 10 → 9.50",
-    ),
-    (
-        "功效系数",
-        "efficacy",
-        "优秀值、良好值、平均值、较低值、较差值（正向由大到小，逆向由小到大）",
-        "分值×本档系数 +（实际值−本档值）/（上档值−本档值）×分值×（上档系数−本档系数）；"
-        "五档系数 1.0/0.8/0.6/0.4/0.2；达到优秀值得满分，低于较差值得 0",
-        "分值 20，良好 9.5，平均 1.7，实际 8 → 15.23",
-    ),
-    (
-        "区间",
-        "band",
-        "区间，如 >=95:1; >=90:0.8; >=80:0.6; else:0",
-        "取第一个满足的条件，得 分值×比例",
-        "实际 92，分值 10 → 8.00",
-    ),
-    (
-        "线性",
-        "linear",
-        "下限、目标值",
-        "下限得 0，目标值得满分，其间按比例，超出两端取端点",
-        "下限 60，目标 100，实际 80，分值 10 → 5.00",
-    ),
-    (
-        "排名",
-        "rank",
-        "可选 步长",
-        "填步长：类别内第 1 名得满分，每后一名减 步长（最低 0）；不填：实际值/类别内最优值×分值",
-        "步长 0.5，第 3 名，分值 5 → 4.00",
-    ),
-    (
-        "扣分",
-        "deduct",
-        "每项扣分（数据填项数或次数）",
-        "分值 − 项数×每项扣分，最低 0",
-        "每项扣分 2，发生 1 起，分值 10 → 8.00",
-    ),
-    (
-        "定性",
-        "grade",
-        "数据填 优/良/中/差 或 A/B/C/D；可在 区间 列填折算表",
-        "分值×等级比例（默认 优 1、良 0.8、中 0.6、差 0.4）",
-        "良，分值 15 → 12.00",
-    ),
-    ("达标", "pass", "目标值", "正向 ≥ 目标值（逆向 ≤ 目标值）得满分，否则 0", "目标值 95，实际 96，分值 5 → 5.00"),
-    (
-        "阶梯",
-        "step",
-        "目标值、步长；可选 浮动上限、阶梯方式",
-        "分值 ± 每高于/低于目标值 步长 个百分点计 1 分，不超过 ±浮动上限，最低 0",
-        "分值 10，目标 100，步长 1，实际 103 → 13.00",
-    ),
-    ("直接", "manual", "无（数据即得分）", "录入的得分，须在 0–分值 之间", "第三方测评 4.5 分 → 4.50"),
-)
+#: The method catalogue shown on the 说明 sheet: (name, key, parameters, rule, example),
+#: written once in each method's module (the Excel function wizard shows the same text).
+CATALOGUE: tuple[tuple[str, str, str, str, str], ...] = tuple(m.catalogue_row for m in METHODS.values())
 
 _GUIDE_STEPS = (
     "1. 设置：填写考核名称、年度、等次标准、优秀比例或名额、否决效果、加减分上限等（带下拉列表的项请从列表选择）。",
@@ -550,7 +491,7 @@ def new_workbook(example: bool = False) -> Workbook:
 
 def save_new(wb: Workbook, path: str | os.PathLike, overwrite: bool = False) -> Path:
     """Save ``wb`` to ``path`` atomically; refuses to replace an existing file unless ``overwrite``."""
-    from .writer import atomic_output
+    from .outputs import atomic_output
 
     target = Path(path)
     if target.suffix.lower() != ".xlsx":

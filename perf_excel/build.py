@@ -9,25 +9,33 @@ cannot be read is an error naming the sheet, the cell and the value.
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import math
 import re
+import unicodedata
 from collections.abc import Mapping
 from datetime import date, datetime
 
 import numpy as np
 import pandas as pd
 
-from . import exante, methods
+from . import exante
+from .core.methods import (
+    WORKBOOK_NAMES,
+    Method,
+    grade_fraction,
+    lookup,
+    parse_bands,
+    parse_grade_table,
+    points_problem,
+    unknown_method_message,
+)
+from .core.methods._common import CLAUSES
 from .dataset import Dataset
-from .errors import ERROR, WARNING, InputError, Problem, quote
+from .errors import ERROR, WARNING, InputError, Problem, Suggester, quote
 from .formula import check_formulas, formula_names
 from .model import (
-    METHOD_ALIASES,
-    METHODS,
     NOT_APPLICABLE,
     Adjustment,
-    Band,
     Correction,
     Indicator,
     Scheme,
@@ -35,13 +43,15 @@ from .model import (
     Unit,
     Veto,
 )
-from .numbers import is_blank, parse_number
+from .numbers import MAX_NUMBER, is_blank, parse_number, too_large
 from .tables import Table
 
 __all__ = [
     "INDICATOR_COLUMNS",
     "build_scheme",
+    "code_problem",
     "load_tables",
+    "normalise_code",
     "parse_bands",
     "parse_grade_table",
     "parse_grades",
@@ -99,7 +109,7 @@ SETTING_KEYS: Mapping[str, tuple[str, ...]] = {
 ROUNDING = ("向下", "四舍五入", "向上")
 VETO_MODES = ("不得评优", "不合格")
 QUOTA_TIES = ("不超额", "并列均入")
-_SPLIT = re.compile(r"[;；\n]+")
+_SPLIT = CLAUSES
 _LIST_SPLIT = re.compile(r"[,，、;；/\s]+")
 _DATA_EXTRAS = {"单位名称", "名称", "类别", "备注", "说明", "name", "category", "note"}
 _DIRECTIONS = {
@@ -134,6 +144,76 @@ def _text(value: object) -> str:
 #: A cell value as the text a clerk typed: 101.0 → ``101``, a date → ``2025-03-01``.
 cell_text = _text
 
+# --- codes -------------------------------------------------------------------------
+#: Unicode categories that show nothing: control and format characters (zero-width space and
+#: joiners, word joiner, BOM, soft hyphen, bidi marks, embeddings, overrides and isolates),
+#: private-use, surrogate and unassigned code points, line and paragraph separators.
+_INVISIBLE_CATEGORIES = frozenset(("Cc", "Cf", "Co", "Cs", "Cn", "Zl", "Zp"))
+#: Blank letters and marks of other categories: the combining grapheme joiner, Hangul fillers,
+#: the Braille blank and the variation selectors.
+_INVISIBLE_EXTRA = frozenset(
+    "\u034f\u115f\u1160\u3164\uffa0\u2800"
+    + "".join(map(chr, range(0xFE00, 0xFE10)))
+    + "".join(map(chr, range(0xE0100, 0xE01F0)))
+)
+#: Full-width brackets and sentence punctuation belong to Chinese text and read as what they
+#: are (``县（市）01``); NFKC would turn them into ASCII, so they are left as typed.
+_CJK_PUNCTUATION = "（）［］｛｝：；，！？　"
+_CJK_SPLIT = re.compile(f"([{re.escape(_CJK_PUNCTUATION)}])")
+
+
+def _invisible(ch: str) -> bool:
+    return unicodedata.category(ch) in _INVISIBLE_CATEGORIES or ch in _INVISIBLE_EXTRA
+
+
+def normalise_code(text: str) -> str:
+    """A code as it reads: invisible characters removed, NFKC (full-width letters and digits,
+    compatibility forms → ASCII and unified ideographs), stripped; full-width CJK brackets and
+    punctuation are kept."""
+    visible = "".join(ch for ch in text if not _invisible(ch))
+    parts = _CJK_SPLIT.split(visible)
+    return "".join(p if p and p in _CJK_PUNCTUATION else unicodedata.normalize("NFKC", p) for p in parts).strip()
+
+
+def code_problem(text: str) -> str | None:
+    """Why ``text`` cannot be a code, as the rest of a message after the code's name; None if it can.
+
+    The rule for codes (单位编码 and 指标编码 in 单位 and 指标, and every reference to them in
+    数据, its header, 加减分, 否决 and 修正): codes are compared exactly as typed (stripped), so
+    a code must be written the way it reads. A code that :func:`normalise_code` would change
+    is an error naming the cell and the value as typed: a full-width ``Ｕ1``, a compatibility
+    character (``①``, ``Ⅱ``, a CJK compatibility ideograph), a zero-width space or joiner,
+    a bidi control or any other invisible character. Normalising silently instead would let
+    a look-alike join where the clerk did not mean it, or fail to join where they did; both
+    are a clerk's slip that only they can correct. Spaces at either end are stripped as
+    always; full-width CJK brackets and punctuation (``（一）``) are not a look-alike.
+    """
+    if text.isascii() and text.isprintable():
+        return None
+    norm = normalise_code(text)
+    if norm == text:
+        return None
+    hidden = dict.fromkeys(f"U+{ord(ch):04X}" for ch in text if _invisible(ch))
+    changed = dict.fromkeys(
+        ch
+        for ch in text
+        if not _invisible(ch) and ch not in _CJK_PUNCTUATION and unicodedata.normalize("NFKC", ch) != ch
+    )
+    details = []
+    if hidden:
+        details.append(f"不可见字符 {'、'.join(list(hidden)[:5])}")
+    if changed:
+        details.append(f"全角或兼容字符 {'、'.join(quote(ch) for ch in list(changed)[:5])}")
+    detail = "、".join(details) or "不规范字符"
+    shown = quote("".join(f"<U+{ord(ch):04X}>" if _invisible(ch) else ch for ch in text))
+    if not norm:
+        return f"{shown} 只含{detail}，请删除"
+    return f"{shown} 含有{detail}，应改为 {quote(norm)}"
+
+
+#: Why a number typed or stored beyond :data:`~perf_excel.numbers.MAX_NUMBER` is refused.
+_TOO_LARGE = f"数值过大（绝对值应小于 10^{round(math.log10(MAX_NUMBER))}），请检查是否多输了数字"
+
 
 class _Collector:
     """Gathers problems for one sheet so every check can name its cell in one line."""
@@ -144,6 +224,8 @@ class _Collector:
         # Every code typed in 指标, valid or not: an indicator with a mistake is reported
         # once, not again as "unknown" wherever its code is used.
         self.indicator_codes: set[str] = set()
+        #: "Did you mean" hints, one budget for the whole workbook.
+        self.suggest = Suggester()
 
     def error(self, sheet: str, cell: str, message: str) -> None:
         self.problems.append(Problem(message, sheet, cell, self.file, ERROR))
@@ -151,70 +233,31 @@ class _Collector:
     def warn(self, sheet: str, cell: str, message: str) -> None:
         self.problems.append(Problem(message, sheet, cell, self.file, WARNING))
 
+    def lookalike(self, t: Table, i: int, j: int, code: str, what: str) -> bool:
+        """Record an error if ``code`` (in row ``i``, column ``j``) breaks :func:`code_problem`'s rule."""
+        problem = code_problem(code)
+        if problem:
+            self.error(t.sheet, t.cell(i, j), f"{what} {problem}")
+        return problem is not None
+
     def number(self, t: Table, i: int, j: int | None, what: str, required: bool = False):
         """The number in a cell, or None (blank, or unreadable: then an error is recorded)."""
         value = t.value(i, j)
-        if is_blank(value):
+        # A stored NaN is not an empty cell (Excel cannot type one; a crafted file can).
+        if is_blank(value) and not isinstance(value, float):
             if required:
                 cell = t.cell(i, j) if j is not None else f"第{t.row_numbers[i]}行"
                 self.error(t.sheet, cell, f"{what}不能为空")
             return None
         number = parse_number(value)
         if number is None:
-            self.error(t.sheet, t.cell(i, j), f"{what} {quote(value)} 不是有效数字")
+            reason = _TOO_LARGE if too_large(value) else "不是有效数字"
+            self.error(t.sheet, t.cell(i, j), f"{what} {quote(value)} {reason}")
         return number
 
 
 # --- small parsers ---------------------------------------------------------------
-_BAND_CLAUSE = re.compile(
-    r"^\s*(?:(?P<else>else|其他|其它|否则)|(?P<op>>=|<=|≥|≤|＞＝|＜＝|>|<|＞|＜|=|＝)\s*(?P<t>[^:：]+?))"
-    r"\s*[:：]\s*(?P<f>.+?)\s*$",
-    re.IGNORECASE,
-)
-_OPS = {"≥": ">=", "≤": "<=", "＞＝": ">=", "＜＝": "<=", "＞": ">", "＜": "<", "＝": "="}
-
-
-def parse_bands(text: str) -> tuple[Band, ...]:
-    """Parse ``>=95:1; >=90:0.8; else:0`` (full-width punctuation, ≥ and 80% accepted).
-
-    Raises ValueError with a Chinese reason naming the clause that does not parse.
-    """
-    clauses = [c for c in _SPLIT.split(text) if c.strip()]
-    if not clauses:
-        raise ValueError("区间为空")
-    bands = []
-    for clause in clauses:
-        m = _BAND_CLAUSE.match(clause)
-        if not m:
-            raise ValueError(f"无法识别 {quote(clause.strip())}（应形如 >=95:1; >=90:0.8; else:0）")
-        frac = parse_number(m["f"])
-        if frac is None or frac < 0:
-            raise ValueError(f"{quote(clause.strip())} 的得分比例 {quote(m['f'])} 不是有效数字")
-        if m["else"]:
-            bands.append(Band("else", math.nan, frac))
-            continue
-        thr = parse_number(m["t"])
-        if thr is None:
-            raise ValueError(f"{quote(clause.strip())} 的界值 {quote(m['t'])} 不是有效数字")
-        bands.append(Band(_OPS.get(m["op"], m["op"]), thr, frac))
-    return tuple(bands)
-
-
-def parse_grade_table(text: str) -> dict[str, float]:
-    """Parse ``优:1; 良:0.8; 中:0.6; 差:0.4`` into a table."""
-    table: dict[str, float] = {}
-    for clause in _SPLIT.split(text):
-        if not clause.strip():
-            continue
-        parts = re.split(r"[:：=＝]", clause, maxsplit=1)
-        frac = parse_number(parts[1]) if len(parts) == 2 else None
-        if frac is None or not parts[0].strip():
-            raise ValueError(f"无法识别 {quote(clause.strip())}（应形如 优:1; 良:0.8）")
-        table[parts[0].strip()] = frac
-        table.setdefault(parts[0].strip().upper(), frac)
-    if not table:
-        raise ValueError("定性折算表为空")
-    return table
+# parse_bands and parse_grade_table live with their methods (core.methods.band, .grade).
 
 
 def parse_grades(text: str) -> tuple[tuple[str, float], ...]:
@@ -266,14 +309,6 @@ def _count(value: object) -> int:
     if not m:
         raise ValueError
     return int(m.group(1))
-
-
-def _closest(word: str, choices) -> str:
-    """A suggestion ``，是否应为 “X”？`` when one choice is clearly the nearest, else empty."""
-    scored = sorted(((difflib.SequenceMatcher(None, word, c).ratio(), c) for c in choices if c != word), reverse=True)
-    if not scored or scored[0][0] < 0.3 or (len(scored) > 1 and scored[1][0] == scored[0][0]):
-        return ""
-    return f"，是否应为 {quote(scored[0][1])}？"
 
 
 # --- sheets ----------------------------------------------------------------------
@@ -414,6 +449,8 @@ def _parse_units(t: Table | None, c: _Collector) -> tuple[Unit, ...]:
         if not code:
             c.error(t.sheet, t.cell(i, cols["编码"]), f"单位 {quote(name)} 的编码为空")
             continue
+        # A look-alike is reported and kept: its rows elsewhere then report at their own cells.
+        c.lookalike(t, i, cols["编码"], code, "单位编码")
         if code in seen:
             c.error(t.sheet, t.cell(i, cols["编码"]), f"单位编码 {quote(code)} 重复（已见于 {seen[code]}）")
             continue
@@ -452,6 +489,7 @@ def _parse_indicators(
 
 
 def _parse_indicator(t, i, cols, row, c: _Collector, categories, settings, seen) -> Indicator | None:
+    """One 指标 row: the columns every indicator has, then its method's own (checked by the method)."""
     sheet = t.sheet
 
     def cell(name: str) -> str:
@@ -467,21 +505,26 @@ def _parse_indicator(t, i, cols, row, c: _Collector, categories, settings, seen)
         return None
     seen[code] = cell("编码")
     errors_before = sum(p.is_error for p in c.problems)
+    c.lookalike(t, i, cols["编码"], code, "指标编码")
     name = _text(row["指标名称"]) or code
     dimension = _text(row["维度"])
     if not dimension:
         c.error(sheet, cell("维度"), f"指标 {quote(code)} 的维度为空")
     points = c.number(t, i, cols["分值"], "分值", required=True)
-    if points is not None and points <= 0:
-        c.error(sheet, cell("分值"), f"分值 {quote(row['分值'])} 应大于 0")
+    bad_points = points_problem(points, row["分值"]) if points is not None else None
+    if bad_points:
+        c.error(sheet, cell("分值"), bad_points)
     method_text = _text(row["计分方法"])
-    method = METHOD_ALIASES.get(method_text) or METHOD_ALIASES.get(method_text.lower())
+    method = lookup(method_text) if method_text else None
     if not method:
         if not method_text:
             c.error(sheet, cell("计分方法"), f"指标 {quote(code)} 的计分方法为空")
         else:
-            hint = _closest(method_text, METHODS)
-            c.error(sheet, cell("计分方法"), f"计分方法 {quote(method_text)} 无效{hint}（可选：{'、'.join(METHODS)}）")
+            c.error(
+                sheet,
+                cell("计分方法"),
+                unknown_method_message(method_text, c.suggest(method_text, WORKBOOK_NAMES, sheet)),
+            )
     direction = _text(row["方向"])
     positive = _DIRECTIONS.get(direction.lower(), None) if direction else True
     if positive is None:
@@ -493,83 +536,14 @@ def _parse_indicator(t, i, cols, row, c: _Collector, categories, settings, seen)
             c.error(
                 sheet,
                 cell("适用类别"),
-                f"适用类别 {quote(cat)} 不是单位表中的类别{_closest(cat, categories)}（现有：{'、'.join(sorted(categories))}）",
+                f"适用类别 {quote(cat)} 不是单位表中的类别{c.suggest(cat, categories, sheet)}（现有：{'、'.join(sorted(categories))}）",
             )
-
-    def num(name: str, required: bool = False) -> float | None:
-        if cols[name] is None:
-            if required:
-                c.error(sheet, f"第{t.row_numbers[i]}行", f"指标 {quote(code)} 的计分方法需要 “{name}” 列")
-            return None
-        return c.number(t, i, cols[name], name, required)
-
     kw: dict[str, object] = {}
-    if method in ("ratio", "pass", "linear", "step"):
-        kw["target"] = num("目标值", True)
-    if method == "ratio":
-        if kw["target"] is not None and kw["target"] <= 0:
-            c.error(sheet, cell("目标值"), f"完成比例的目标值 {quote(row['目标值'])} 应大于 0")
-        kw["cap"] = num("封顶")
-        if kw["cap"] is not None and kw["cap"] <= 0:
-            c.error(sheet, cell("封顶"), f"封顶 {quote(row['封顶'])} 应大于 0")
-    if method == "linear":
-        kw["floor"] = num("下限", True)
-        if kw["floor"] is not None and kw["floor"] == kw["target"]:
-            c.error(sheet, cell("下限"), f"线性计分的下限与目标值相同（{quote(row['下限'])}）")
-    if method == "efficacy":
-        names = ("优秀值", "良好值", "平均值", "较低值", "较差值")
-        std = [num(n, True) for n in names]
-        if None not in std:
-            sign = 1 if positive else -1
-            for a in range(4):
-                if not sign * std[a] > sign * std[a + 1]:
-                    word = "递减" if positive else "递增"
-                    c.error(
-                        sheet,
-                        cell(names[a + 1]),
-                        f"功效系数标准值应从优秀到较差{word}（{'正向' if positive else '逆向'}）："
-                        f"{names[a]} {quote(std[a])}，{names[a + 1]} {quote(std[a + 1])}",
-                    )
-                    break
-            kw["standards"] = tuple(std)
-    if method == "band":
-        text = _text(row["区间"])
-        if not text:
-            c.error(sheet, cell("区间"), f"指标 {quote(code)} 用区间计分，区间不能为空")
-        else:
-            try:
-                kw["bands"] = parse_bands(text)
-                kw["band_text"] = text
-            except ValueError as exc:
-                c.error(sheet, cell("区间"), f"区间 {quote(text)}：{exc}")
-    if method == "deduct":
-        kw["per_item"] = num("每项扣分", True)
-        if kw["per_item"] is not None and kw["per_item"] <= 0:
-            c.error(sheet, cell("每项扣分"), f"每项扣分 {quote(row['每项扣分'])} 应大于 0")
-    if method == "rank":
-        kw["step"] = num("步长")
-        if kw["step"] is not None and kw["step"] < 0:
-            c.error(sheet, cell("步长"), f"步长 {quote(row['步长'])} 不能为负")
-    if method == "step":
-        kw["step"] = num("步长", True)
-        if kw["step"] is not None and kw["step"] <= 0:
-            c.error(sheet, cell("步长"), f"阶梯的步长 {quote(row['步长'])} 应大于 0（每多少个百分点计 1 分）")
-        if kw["target"] == 0:
-            c.error(sheet, cell("目标值"), "阶梯计分的目标值不能为 0")
-        kw["step_bound"] = num("浮动上限") if cols["浮动上限"] is not None else None
-        mode = _text(row["阶梯方式"])
-        if mode not in ("", "整档", "线性", "按比例"):
-            c.error(sheet, cell("阶梯方式"), f"阶梯方式 {quote(mode)} 无效（应为 整档 或 线性）")
-        kw["step_linear"] = mode in ("线性", "按比例")
-    if method == "grade":
-        text = _text(row["区间"])
-        table = settings.grade_table
-        if text:
-            try:
-                table = parse_grade_table(text)
-            except ValueError as exc:
-                c.error(sheet, cell("区间"), f"定性折算 {quote(text)}：{exc}")
-        kw["grade_table"] = table
+    if method is not None:
+        kw, reported = _method_fields(t, i, cols, row, c, code, method, settings)
+        probe = Indicator(code, name, dimension, points, method.key, positive, **kw)
+        for column, message in method.problems(probe, row, reported):
+            c.error(sheet, cell(column), message)
     for column, attr in (("合理下限", "plausible_min"), ("合理上限", "plausible_max")):
         if cols[column] is not None:
             kw[attr] = c.number(t, i, cols[column], column)
@@ -582,7 +556,7 @@ def _parse_indicator(t, i, cols, row, c: _Collector, categories, settings, seen)
         name=name,
         dimension=dimension,
         points=points,
-        method=method,
+        method=method.key,
         positive=positive,
         categories=cats,
         formula=_text(row["公式"]),
@@ -591,6 +565,39 @@ def _parse_indicator(t, i, cols, row, c: _Collector, categories, settings, seen)
         cells=cells,
         **kw,
     )
+
+
+def _method_fields(
+    t, i, cols, row, c: _Collector, code: str, method: Method, settings
+) -> tuple[dict[str, object], set[str]]:
+    """Read the columns ``method`` uses: the Indicator fields, and the columns whose problem
+    is recorded already (column missing, blank, unreadable) so that the method's check skips them."""
+    values: list[object] = []
+    reported: set[str] = set()
+    for p in method.params:
+        j = cols[p.column]
+        value = None
+        if j is None:
+            if p.required and p.column not in reported:
+                c.error(t.sheet, f"第{t.row_numbers[i]}行", f"指标 {quote(code)} 的计分方法需要 “{p.column}” 列")
+                reported.add(p.column)
+        elif p.parse is None:
+            before = len(c.problems)
+            value = c.number(t, i, j, p.column)
+            if len(c.problems) > before:
+                reported.add(p.column)
+        elif text := _text(row[p.column]):
+            try:
+                value = p.parse(text)
+            except ValueError as exc:
+                c.error(t.sheet, t.cell(i, j), str(exc))
+                reported.add(p.column)
+        if value is None and p.required and p.column not in reported:
+            # Blank: reported here, in the order of the columns, with the method's own words.
+            c.error(t.sheet, t.cell(i, j), p.missing_message)
+            reported.add(p.column)
+        values.append(value)
+    return method.fields(values, settings), reported
 
 
 def _parse_rows(t: Table | None, c: _Collector, spec: Mapping[str, tuple[str, ...]], required: tuple[str, ...]):
@@ -614,8 +621,10 @@ def _check_unit(t: Table, i: int, j: int, code: str, units: Mapping[str, Unit], 
     if not code:
         c.error(t.sheet, t.cell(i, j), "单位编码为空")
         return False
+    if c.lookalike(t, i, j, code, "单位编码"):
+        return False
     if code not in units:
-        c.error(t.sheet, t.cell(i, j), f"单位编码 {quote(code)} 不在单位表中{_closest(code, units)}")
+        c.error(t.sheet, t.cell(i, j), f"单位编码 {quote(code)} 不在单位表中{c.suggest(code, units, t.sheet)}")
         return False
     return True
 
@@ -662,9 +671,13 @@ def _parse_corrections(t, c: _Collector, units, indicators) -> tuple[Correction,
         code = _text(row["单位编码"])
         ok = _check_unit(t, i, cols["单位编码"], code, units, c)
         ind = _text(row["指标编码"])
-        if ind and ind not in indicators:
+        if ind and c.lookalike(t, i, cols["指标编码"], ind, "指标编码"):
+            ok = False
+        elif ind and ind not in indicators:
             c.error(
-                t.sheet, t.cell(i, cols["指标编码"]), f"指标编码 {quote(ind)} 不在指标表中{_closest(ind, indicators)}"
+                t.sheet,
+                t.cell(i, cols["指标编码"]),
+                f"指标编码 {quote(ind)} 不在指标表中{c.suggest(ind, indicators, t.sheet)}",
             )
             ok = False
         coef = c.number(t, i, cols["系数"], "系数", required=True)
@@ -722,8 +735,12 @@ def _parse_data(t: Table | None, c: _Collector, units: tuple[Unit, ...], indicat
             if any(not is_blank(v) for v in t.rows[i]):
                 c.error(t.sheet, t.cell(i, ucol), "单位编码为空，但这一行有数据")
             continue
+        if c.lookalike(t, i, ucol, code, "单位编码") and code not in unit_set:
+            continue
         if code not in unit_set:
-            c.error(t.sheet, t.cell(i, ucol), f"单位编码 {quote(code)} 不在单位表中{_closest(code, unit_set)}")
+            c.error(
+                t.sheet, t.cell(i, ucol), f"单位编码 {quote(code)} 不在单位表中{c.suggest(code, unit_set, t.sheet)}"
+            )
             continue
         if code in seen:
             c.error(t.sheet, t.cell(i, ucol), f"单位编码 {quote(code)} 重复（已见于 {seen[code]}）")
@@ -750,15 +767,23 @@ def _parse_data(t: Table | None, c: _Collector, units: tuple[Unit, ...], indicat
     category = np.array([u.category for u in units], dtype=object)
     has_gaps = bool((pos < 0).any())
     applies_cache: dict[tuple[str, ...], np.ndarray] = {}
+    misspelt: set[str] = set()  # indicators whose column is there, as a reported look-alike
     for j, col in enumerate(t.columns):
         if j == ucol or not col:
             continue
         ind = by_code.get(col)
+        if ind is None and col not in c.indicator_codes and code_problem(col):
+            meant = normalise_code(col)
+            if meant in by_code or meant in c.indicator_codes:
+                # A look-alike of an indicator's code: ignoring it would score the indicator 0.
+                c.error(t.sheet, t.header_cell(j), f"列 {code_problem(col)}")
+                misspelt.add(meant)
+                continue
         invalid = ind is None and col in c.indicator_codes  # its row in 指标 has a reported mistake
         if ind is None and col not in formulas_use and not invalid:
             # Extra columns (unit names, notes) are kept in the sheet and ignored here.
             if col.lower() not in _DATA_EXTRAS:
-                hint = _closest(col, c.indicator_codes)
+                hint = c.suggest(col, c.indicator_codes, t.sheet)
                 c.warn(t.sheet, t.header_cell(j), f"列 {quote(col)} 不是指标编码，已忽略{hint}")
             continue
         raw = grid[np.maximum(pos, 0), j] if len(grid) else np.full(len(pos), None, dtype=object)
@@ -776,7 +801,7 @@ def _parse_data(t: Table | None, c: _Collector, units: tuple[Unit, ...], indicat
         if tx is not None:
             texts[col] = pd.Series(tx, index=unit_codes)
     for ind in indicators:
-        if ind.code not in values and not ind.formula:
+        if ind.code not in values and not ind.formula and ind.code not in misspelt:
             c.error(t.sheet, "", f"缺少指标 {quote(ind.code)}（{ind.name}）的数据列")
     index = pd.Index(unit_codes, dtype=object)
     frame = pd.DataFrame(values, index=index) if values else empty
@@ -790,6 +815,8 @@ def _not_a_number(value: object) -> str:
         return "公式没有计算结果（文件未在 Excel 中保存过），请在 Excel 中打开、保存后重试"
     if text.startswith("#") and (text.endswith(("!", "?")) or text in ("#N/A", "#GETTING_DATA")):
         return f"公式出错 {quote(text)}，请检查该单元格的公式"
+    if too_large(value):
+        return f"{quote(value)} {_TOO_LARGE}"
     return f"{quote(value)} 不是有效数字"
 
 
@@ -804,6 +831,13 @@ def _parse_column(t, c: _Collector, col, j, raw, pos, ind: Indicator | None, app
     else:
         is_num = _IS_NUMBER(raw).astype(bool)
         out[is_num] = raw[is_num].astype(float)
+    # Stored numbers meet the rule typed ones meet (parse_number): NaN, infinity and magnitudes
+    # of MAX_NUMBER or more are refused, not scored (1e308 would get full marks).
+    with np.errstate(invalid="ignore"):
+        bad = is_num & ~(np.abs(out) < MAX_NUMBER)
+    for k in np.flatnonzero(bad):
+        c.error(t.sheet, t.cell(pos[k], j), _not_a_number(raw[k]))
+        out[k] = np.nan
     na = np.zeros(n, dtype=bool)
     texts = None
     percent_unit = ind is not None and ind.unit.strip() in ("%", "％", "百分比")
@@ -817,9 +851,12 @@ def _parse_column(t, c: _Collector, col, j, raw, pos, ind: Indicator | None, app
             na[k] = True
             continue
         if not applies[k]:
+            # The cell is not scored, but a number beyond the bound is refused wherever it is.
+            if too_large(value):
+                c.error(t.sheet, t.cell(pos[k], j), _not_a_number(value))
             continue
         if texts is not None:
-            frac = methods.grade_fraction(ind.grade_table, value)
+            frac = grade_fraction(ind.grade_table, value)
             if frac is None:
                 grades = "、".join(dict.fromkeys(ind.grade_table))
                 c.error(t.sheet, t.cell(pos[k], j), f"{quote(value)} 不是有效的定性等级（应为 {grades} 之一）")
@@ -836,17 +873,13 @@ def _parse_column(t, c: _Collector, col, j, raw, pos, ind: Indicator | None, app
             out[k] = number
     if texts is not None:
         # Numbers typed into a 定性 column are not grades.
-        for k in np.flatnonzero(is_num & applies):
+        for k in np.flatnonzero(is_num & applies & ~bad):
             c.error(
                 t.sheet,
                 t.cell(pos[k], j),
                 f"{quote(raw[k])} 不是有效的定性等级（应为 {'、'.join(dict.fromkeys(ind.grade_table))} 之一）",
             )
             out[k] = np.nan
-    bad_inf = is_num & ~np.isfinite(out) & ~np.isnan(out)
-    for k in np.flatnonzero(bad_inf):
-        c.error(t.sheet, t.cell(pos[k], j), f"{quote(raw[k])} 不是有效数字")
-        out[k] = np.nan
     if ind is not None:
         _check_range(t, c, j, out, pos, ind, applies)
     return out, na, texts
@@ -896,7 +929,7 @@ def build_scheme(tables: Mapping[str, Table], file: str = "") -> tuple[Scheme, D
     if tables.get("数据") is not None and tables.get("指标") is not None:
         # Every 数据 header counts as a column (a referenced one is always parsed), so typos get suggestions.
         columns = [*dataset.values.columns, *tables["数据"].columns]
-        formula_problems, _ = check_formulas(indicators, columns, tables["指标"].sheet, file)
+        formula_problems, _ = check_formulas(indicators, columns, tables["指标"].sheet, file, c.suggest)
         problems.extend(formula_problems)
     scheme = Scheme(settings, indicators, units, adjustments, vetoes, corrections, exempt=exempt)
     return scheme, dataset, problems
@@ -909,7 +942,7 @@ def _check_tie_breakers(settings: Settings, indicators, c: _Collector, t: Table 
             c.error(
                 t.sheet if t else "设置",
                 settings.cells.get("排名依据", ""),
-                f"排名依据 {quote(name)} 既不是维度也不是指标编码{_closest(name, known)}",
+                f"排名依据 {quote(name)} 既不是维度也不是指标编码{c.suggest(name, known, t.sheet if t else '设置')}",
             )
 
 

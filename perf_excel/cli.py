@@ -3,7 +3,9 @@
 Each command lives in its own module ``perf_excel.cli_<name>`` exposing
 ``register(subparsers)``, which adds its parser and sets ``func`` (args -> exit code).
 Errors derived from :class:`PerfExcelError` are printed here, in Chinese, with their
-exit code; nothing else reaches the user as a traceback.
+exit code; so are an :class:`OSError` that no layer below worded (naming the path) and
+Ctrl-C (exit code 130); nothing else reaches the user as a traceback. The command runs with
+its input files protected (:func:`perf_excel.outputs.protect_inputs`): no output replaces them.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import importlib
 import sys
 from collections.abc import Sequence
 
+from . import _interrupt
 from .errors import PerfExcelError, UsageError
 
 __all__ = ["main"]
@@ -26,6 +29,8 @@ COMMAND_MODULES: tuple[str, ...] = (
     "perf_excel.cli_templates",
     "perf_excel.cli_weights",
 )
+#: Attributes of the parsed arguments that name input files (their outputs must not replace them).
+INPUT_ARGS: tuple[str, ...] = ("workbook", "workbooks", "previous", "template", "letter_template", "file")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -53,12 +58,16 @@ def main(argv: Sequence[str] | None = None) -> int:
             except (ValueError, OSError):
                 pass
     try:
+        _interrupt.restore()  # from here on Ctrl-C is a KeyboardInterrupt, handled below
         parser = build_parser()
         args = parser.parse_args(argv)
         if not getattr(args, "func", None):
             parser.print_help()
             return 2
-        return int(args.func(args) or 0)
+        from .outputs import protect_inputs
+
+        with protect_inputs(_input_files(args)):
+            return int(args.func(args) or 0)
     except PerfExcelError as exc:
         print(str(exc), file=sys.stderr)
         return exc.exit_code
@@ -67,8 +76,26 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stderr.close()
         return 0
     except KeyboardInterrupt:
-        print("已中断。", file=sys.stderr)
+        print(_interrupt.INTERRUPTED, file=sys.stderr)
         return 130
+    except OSError as exc:
+        # A read or write no layer below expected to fail (a folder made read-only meanwhile).
+        from .outputs import os_error_text
+
+        where = exc.filename or "文件"
+        print(f"{where}：无法读写（{os_error_text(exc)}）", file=sys.stderr)
+        return 1
+
+
+def _input_files(args: argparse.Namespace) -> list[str]:
+    files: list[str] = []
+    for name in INPUT_ARGS:
+        value = getattr(args, name, None)
+        if isinstance(value, str):
+            files.append(value)
+        elif isinstance(value, list):
+            files += [v for v in value if isinstance(v, str)]
+    return files
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -71,14 +71,22 @@ def template_from_settings(results: Results, workbook: str | Path, kind: str) ->
 
 
 def run_report(args: argparse.Namespace) -> int:
-    from .render import render_bulletin, render_letters
+    from .outputs import protect_inputs
 
     results, tables = _load(args.workbook)
-    out = Path(args.output)
     bulletin_template = args.template or template_from_settings(results, args.workbook, "bulletin")
     letter_template = args.letter_template or template_from_settings(results, args.workbook, "letter")
     anomalies = _anomalies(results, args.workbook, getattr(args, "previous", None), tables)
     del tables
+    # Templates named in 设置 are inputs too: no output may replace them.
+    with protect_inputs([bulletin_template, letter_template]):
+        return _write_report(args, results, bulletin_template, letter_template, anomalies)
+
+
+def _write_report(args: argparse.Namespace, results: Results, bulletin_template, letter_template, anomalies) -> int:
+    from .render import render_bulletin, render_letters
+
+    out = Path(args.output)
     written = [render_bulletin(results, out, template=bulletin_template, anomalies=anomalies)]
     print(f"通报已写入：{written[0]}")
     if args.letters or args.merged or args.letter_template:
@@ -118,22 +126,24 @@ def _anomalies(results: Results, workbook: str | Path, previous: str | None, tab
 
 
 def run_yearbook(args: argparse.Namespace) -> int:
+    from .outputs import protect_inputs
     from .render.yearbook import render_yearbook
 
     all_results = [load_results(path) for path in args.workbooks]
     template = args.template or template_from_settings(all_results[-1], args.workbooks[-1], "yearbook")
-    paths = render_yearbook(
-        all_results,
-        args.output,
-        sources=[Path(p).name for p in args.workbooks],
-        template=template,
-        xlsx=not args.no_xlsx,
-    )
-    for path in paths:
-        print(f"年鉴已写入：{path}")
-    if args.pdf:
-        from .render.pdf import to_pdf
+    with protect_inputs([template]):
+        paths = render_yearbook(
+            all_results,
+            args.output,
+            sources=[Path(p).name for p in args.workbooks],
+            template=template,
+            xlsx=not args.no_xlsx,
+        )
+        for path in paths:
+            print(f"年鉴已写入：{path}")
+        if args.pdf:
+            from .render.pdf import to_pdf
 
-        pdfs = to_pdf(paths[:1], Path(args.output) / "PDF")
-        print(f"PDF 已写入：{pdfs[0]}")
+            pdfs = to_pdf(paths[:1], Path(args.output) / "PDF")
+            print(f"PDF 已写入：{pdfs[0]}")
     return 0

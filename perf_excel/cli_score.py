@@ -64,9 +64,9 @@ def run_check(args: argparse.Namespace) -> int:
 
 def run_score(args: argparse.Namespace) -> int:
     path = Path(args.workbook)
-    if args.output and Path(args.output).resolve() == path.resolve():
-        raise UsageError(f"{path.name}：-o 不能指向源工作簿本身（会覆盖数据）；要写回源工作簿请用 --write-back")
     previous = getattr(args, "previous", None)
+    if args.output:
+        _check_output(path, args.output, previous)
     results, tables, warnings = assess_workbook(path)
     scheme, dataset = results.scheme, results.data
     for w in warnings:
@@ -90,6 +90,23 @@ def run_score(args: argparse.Namespace) -> int:
     elif not args.output and not args.write_back:
         _print_table(results)
     return 0
+
+
+def _check_output(source: Path, output: str, previous: str | None) -> None:
+    """``-o`` must not name the source, its backup or the previous year's workbook — compared as
+    the file really written (``-o 考核表.xlsm`` and ``-o 考核表`` write ``考核表.xlsx``)."""
+    from .outputs import backup_path, same_file
+    from .writer import results_path
+
+    target = results_path(output)
+    if same_file(target, source):
+        raise UsageError(
+            f"{source.name}：-o 不能指向源工作簿本身（结果会写到 {target}，即源工作簿，会覆盖数据）；"
+            "要写回源工作簿请用 --write-back"
+        )
+    for protected, what in ((backup_path(source), "源工作簿的备份"), (Path(previous or ""), "上年度工作簿")):
+        if str(protected) != "." and same_file(target, protected):
+            raise UsageError(f"{source.name}：-o 不能指向{what} {protected.name}（结果会写到 {target}）")
 
 
 def _anomalies(scheme, dataset, tables, path: Path, previous: str | None, listed: bool) -> list:

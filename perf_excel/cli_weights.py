@@ -330,7 +330,8 @@ def apply_points(workbook: str | Path, points: dict[str, float]) -> Path:
     :class:`InputError` when a name matches no indicator, :class:`OutputError` when the
     file cannot be written (nothing is changed then).
     """
-    from .writeback import lock_file, replace_with_backup
+    from .outputs import replace_with_backup
+    from .writeback import lock_file
 
     target = Path(workbook)
     if target.suffix.lower() not in (".xlsx", ".xlsm"):

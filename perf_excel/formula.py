@@ -16,7 +16,6 @@ evaluated in dependency order, and a cycle is an error.
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -24,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .dataset import Dataset
-from .errors import ERROR, InputError, Problem, quote
+from .errors import ERROR, InputError, Problem, Suggester, quote
 from .model import Indicator, Unit
 from .numbers import round_half_up_array
 
@@ -343,19 +342,20 @@ def _formula_cell(ind: Indicator) -> str:
     return ind.cells.get("公式", "") or ind.cells.get("", "")
 
 
-def _closest(word: str, choices: Iterable[str]) -> str:
-    near = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.4)
-    return f"，是否应为 {quote(near[0])}？" if near else ""
-
-
 def check_formulas(
-    indicators: Sequence[Indicator], columns: Iterable[str], sheet: str = "指标", file: str = ""
+    indicators: Sequence[Indicator],
+    columns: Iterable[str],
+    sheet: str = "指标",
+    file: str = "",
+    suggest: Suggester | None = None,
 ) -> tuple[list[Problem], dict[str, Formula]]:
     """Parse every 公式 and check its names; returns (problems, code -> formula in evaluation order).
 
     ``columns`` are the 数据 columns; a formula may also use another derived indicator's
-    编码. Every problem names the 公式 cell.
+    编码. Every problem names the 公式 cell. ``suggest`` gives the "did you mean" hints (the
+    caller's, to share its budget; a new one if None).
     """
+    suggest = suggest or Suggester()
     columns = set(columns)
     derived = [i for i in indicators if i.formula and i.code not in columns]
     problems: list[Problem] = []
@@ -375,7 +375,7 @@ def check_formulas(
                 problems.append(
                     Problem(
                         f"指标 {quote(code)} 的公式 {quote(ind.formula)} 引用了 {quote(name)}，"
-                        f"数据表中没有这一列{_closest(name, known)}",
+                        f"数据表中没有这一列{suggest(name, known, sheet, cutoff=0.4)}",
                         sheet,
                         _formula_cell(ind),
                         file,

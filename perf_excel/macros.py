@@ -35,7 +35,8 @@ __all__ = [
 
 PROBLEM_SHEET = "问题"
 TITLE = "绩效考核"
-_FORMULA_START = ("=", "+", "-", "@")
+#: Text Excel would take as a formula, or as an error value ("#N/A", "#DIV/0!"…) when typed in.
+_FORMULA_START = ("=", "+", "-", "@", "#")
 
 Renderer = Callable[[Results, Path], Path]
 
@@ -179,7 +180,7 @@ def score_and_report(book: BookIO | None = None, renderer: Renderer | None = Non
 
 
 def safe_value(value: object) -> object:
-    """A value to write into a cell: text that Excel would take as a formula stays text."""
+    """A value to write into a cell: text that Excel would take as a formula or an error value stays text."""
     if isinstance(value, str) and value.startswith(_FORMULA_START):
         return "'" + value
     return "" if value is None else value

@@ -1,6 +1,7 @@
 """The assessment scheme as immutable data: settings, indicators, units and adjustments.
 
-Nothing here reads a file. The workbook reader builds these objects; Python users can
+Nothing here reads a file. The scoring methods (their names, parameters and checks) are
+in :mod:`perf_excel.core.methods`. The workbook reader builds these objects; Python users can
 build them directly. Every object may carry ``cells``: where each field came from
 (``{"分值": "指标!F4"}``), so that problems found later still name the cell.
 """
@@ -12,8 +13,6 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 
 __all__ = [
-    "METHODS",
-    "METHOD_ALIASES",
     "Adjustment",
     "Band",
     "Correction",
@@ -27,32 +26,6 @@ __all__ = [
 
 #: The marker a clerk types when an indicator does not apply to a unit.
 NOT_APPLICABLE = "不适用"
-
-#: Workbook name -> internal method key, in catalogue order.
-METHODS: Mapping[str, str] = MappingProxyType(
-    {
-        "完成比例": "ratio",
-        "功效系数": "efficacy",
-        "区间": "band",
-        "线性": "linear",
-        "排名": "rank",
-        "扣分": "deduct",
-        "定性": "grade",
-        "达标": "pass",
-        "阶梯": "step",
-        "直接": "manual",
-    }
-)
-
-#: Every accepted spelling (Chinese name, English key) -> internal key.
-METHOD_ALIASES: Mapping[str, str] = MappingProxyType({**METHODS, **{v: v for v in METHODS.values()}})
-
-#: Internal key -> the Chinese name shown to users.
-METHOD_NAMES: Mapping[str, str] = MappingProxyType({v: k for k, v in METHODS.items()})
-
-#: 功效系数 levels and their coefficients, best first.
-EFFICACY_LEVELS: tuple[str, ...] = ("优秀", "良好", "平均", "较低", "较差")
-EFFICACY_COEFFICIENTS: tuple[float, ...] = (1.0, 0.8, 0.6, 0.4, 0.2)
 
 #: Default 定性 table: grade text -> fraction of 分值.
 DEFAULT_GRADE_TABLE: Mapping[str, float] = MappingProxyType(
@@ -113,7 +86,10 @@ class Indicator:
 
     @property
     def method_name(self) -> str:
-        return METHOD_NAMES.get(self.method, self.method)
+        """The method's workbook name (完成比例); the registry of methods is the one place of names."""
+        from .core.methods import method_name  # the methods import this module
+
+        return method_name(self.method)
 
     def cell(self, column: str) -> str:
         """The cell of one of this indicator's fields, e.g. ``指标!F4``; empty if unknown."""

@@ -18,10 +18,12 @@ import numpy as np
 __all__ = [
     "fmt2",
     "fmt_num",
+    "MAX_NUMBER",
     "is_blank",
     "parse_number",
     "round_half_up",
     "round_half_up_array",
+    "too_large",
 ]
 
 _FULL_WIDTH = str.maketrans(
@@ -48,13 +50,39 @@ def parse_number(value: object) -> float | None:
     """Read a cell value as a number, or return None if it is not one.
 
     Blank cells must be tested with :func:`is_blank` first; they are not numbers.
-    Booleans, dates and Excel error values (``#DIV/0!``) are not numbers.
+    Booleans, dates and Excel error values (``#DIV/0!``) are not numbers, nor is a
+    magnitude of :data:`MAX_NUMBER` or more, typed as text or stored as a number alike
+    (:func:`too_large` tells that case apart for the message).
     """
+    number = _read_number(value)
+    if number is None or not math.isfinite(number) or abs(number) >= MAX_NUMBER:
+        return None
+    return number
+
+
+def too_large(value: object) -> bool:
+    """True for a value that is written as a number but whose magnitude is :data:`MAX_NUMBER`
+    or more: a stored ``1e308`` and the text ``"1e308"`` or ``"1e400"`` alike. NaN and
+    infinity stored as numbers are not numbers at all (False)."""
+    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+        return abs(int(value)) >= MAX_NUMBER
+    number = _read_number(value)
+    if number is None or math.isnan(number):
+        return False
+    if not isinstance(value, str) and math.isinf(number):
+        return False
+    return abs(number) >= MAX_NUMBER
+
+
+def _read_number(value: object) -> float | None:
+    """The number a cell value is written as, without the bound (may be inf or NaN)."""
     if isinstance(value, bool) or isinstance(value, (date, datetime)):
         return None
     if isinstance(value, (int, float, np.integer, np.floating)):
-        number = float(value)
-        return number if math.isfinite(number) and abs(number) < MAX_NUMBER else None
+        try:
+            return float(value)
+        except OverflowError:  # a Python int beyond any float
+            return math.inf
     if not isinstance(value, str):
         return None
     text = value.translate(_FULL_WIDTH).strip().replace(" ", "")
@@ -70,8 +98,6 @@ def parse_number(value: object) -> float | None:
     if not _PLAIN.match(text):
         return None
     number = float(text)
-    if not math.isfinite(number) or abs(number) >= MAX_NUMBER:
-        return None
     return number / 100 if percent else number
 
 

@@ -1,35 +1,98 @@
-"""Small helpers for editing an Office Open XML package (.xlsx/.xlsm) part by part.
+"""Small helpers for reading and editing an Office Open XML package (.xlsx/.xlsm) part by part.
 
 Write-back and ``weights --apply`` change a few parts of a workbook and copy every other
-part byte for byte (VBA, charts, buttons, cached formula values). They find the parts
-they need through the package relationships, with these helpers.
+part byte for byte (VBA, charts, buttons, cached formula values). They, the package safety
+scan and the reader find the parts they need through the package relationships, with these
+helpers. Relationships and the sheet list are parsed as XML (defusedxml): an attribute may be
+written with either quote, with spaces around ``=``, with entities, and an element may be
+``<sheet …/>`` or ``<sheet …></sheet>``; a regular expression that assumes one spelling lets a
+hostile file show one thing to us and another to Excel or python-calamine.
 """
 
 from __future__ import annotations
 
-import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from xml.etree.ElementTree import Element
 
-__all__ = ["RELATIONSHIP", "attr", "main_part", "rels_path", "resolve", "sheet_parts", "unescape_attr"]
+from defusedxml.ElementTree import fromstring
 
-#: A <Relationship …> element in a .rels part.
-RELATIONSHIP = re.compile(r"<Relationship\b[^>]*>")
+__all__ = [
+    "Relationship",
+    "SheetEntry",
+    "local_name",
+    "main_part",
+    "parse",
+    "relationships",
+    "rels_path",
+    "resolve",
+    "sheet_parts",
+    "sheet_targets",
+    "workbook_sheets",
+]
+
+_R_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+#: The namespaces an ``r:id`` attribute may use (transitional and strict OOXML).
+_R_NAMESPACES = (_R_NS, "http://purl.oclc.org/ooxml/officeDocument/relationships")
 
 
-def attr(tag: str, name: str) -> str | None:
-    """The value of attribute ``name`` in the start tag ``tag`` (not unescaped)."""
-    m = re.search(rf'\s{re.escape(name)}="([^"]*)"', tag)
-    return m.group(1) if m else None
+@dataclass(frozen=True)
+class Relationship:
+    id: str
+    type: str
+    target: str
+    external: bool
 
 
-def unescape_attr(value: str) -> str:
-    """An attribute value as text (``&amp;`` → ``&`` …)."""
-    return (
-        value.replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&quot;", '"')
-        .replace("&apos;", "'")
-        .replace("&amp;", "&")
-    )
+@dataclass(frozen=True)
+class SheetEntry:
+    """One ``<sheet>`` of workbook.xml, in the workbook's order."""
+
+    name: str
+    sheet_id: str
+    rid: str
+    state: str
+
+
+def parse(data: bytes) -> Element:
+    """The root element of an XML part; ``ValueError`` when it is not well-formed or declares a DTD."""
+    try:
+        return fromstring(data)
+    except Exception as exc:  # ParseError, DTDForbidden, EntitiesForbidden…
+        raise ValueError(f"not well-formed XML: {exc}") from None
+
+
+def local_name(tag: str) -> str:
+    """``{namespace}sheet`` → ``sheet``."""
+    return tag.rpartition("}")[2]
+
+
+def relationships(data: bytes) -> list[Relationship]:
+    """The ``<Relationship>`` elements of a .rels part."""
+    out = []
+    for el in parse(data).iter():
+        if not isinstance(el.tag, str) or local_name(el.tag) != "Relationship":
+            continue
+        out.append(
+            Relationship(
+                id=el.get("Id", ""),
+                type=el.get("Type", ""),
+                target=el.get("Target", ""),
+                external=el.get("TargetMode", "").strip().lower() == "external",
+            )
+        )
+    return out
+
+
+def workbook_sheets(data: bytes) -> list[SheetEntry]:
+    """The ``<sheet>`` elements of workbook.xml, in order."""
+    out = []
+    for el in parse(data).iter():
+        if not isinstance(el.tag, str) or local_name(el.tag) != "sheet":
+            continue
+        rid = next((el.get(f"{{{ns}}}id") for ns in _R_NAMESPACES if el.get(f"{{{ns}}}id") is not None), "")
+        out.append(SheetEntry(el.get("name", ""), el.get("sheetId", ""), rid, el.get("state", "visible")))
+    return out
 
 
 def resolve(base_dir: str, target: str) -> str:
@@ -46,12 +109,11 @@ def resolve(base_dir: str, target: str) -> str:
     return "/".join(parts)
 
 
-def main_part(parts: dict[str, bytes]) -> str:
+def main_part(parts: Mapping[str, bytes]) -> str:
     """The workbook part (``xl/workbook.xml`` as a rule) named by the package's root relationships."""
-    rels = parts["_rels/.rels"].decode("utf-8")
-    for rel in RELATIONSHIP.findall(rels):
-        if (attr(rel, "Type") or "").endswith("/officeDocument"):
-            return resolve("", attr(rel, "Target") or "")
+    for rel in relationships(parts["_rels/.rels"]):
+        if rel.type.endswith("/officeDocument") and not rel.external:
+            return resolve("", rel.target)
     raise ValueError("no officeDocument relationship")
 
 
@@ -61,19 +123,19 @@ def rels_path(part: str) -> str:
     return f"{folder}/_rels/{name}.rels" if folder else f"_rels/{name}.rels"
 
 
-def sheet_parts(parts: dict[str, bytes]) -> dict[str, str]:
+def sheet_targets(workbook_xml: bytes, rels_xml: bytes, workbook_part: str) -> dict[str, str]:
+    """Sheet name → worksheet part, in the workbook's order, from workbook.xml and its relationships."""
+    base = workbook_part.rpartition("/")[0]
+    targets = {r.id: resolve(base, r.target) for r in relationships(rels_xml) if not r.external}
+    out: dict[str, str] = {}
+    for sheet in workbook_sheets(workbook_xml):
+        target = targets.get(sheet.rid)
+        if target and sheet.name not in out:
+            out[sheet.name] = target
+    return out
+
+
+def sheet_parts(parts: Mapping[str, bytes]) -> dict[str, str]:
     """Sheet name → worksheet part, in the workbook's order."""
     main = main_part(parts)
-    base = main.rpartition("/")[0]
-    workbook = parts[main].decode("utf-8")
-    targets = {
-        attr(r, "Id"): resolve(base, attr(r, "Target") or "")
-        for r in RELATIONSHIP.findall(parts[rels_path(main)].decode("utf-8"))
-    }
-    out = {}
-    for tag in re.findall(r"<(?:\w+:)?sheet\b[^>]*>", workbook):
-        rid = re.search(r'\s(?:\w+:)?id="([^"]*)"', tag)
-        target = targets.get(rid.group(1)) if rid else None
-        if target:
-            out[unescape_attr(attr(tag, "name") or "")] = target
-    return out
+    return sheet_targets(parts[main], parts[rels_path(main)], main)

@@ -25,9 +25,10 @@ from typing import Any
 import numpy as np
 import xlwings as xw
 
-from . import methods
 from .assess import assess, assign_grades, competition_ranks
 from .build import build_scheme
+from .core.methods import METHODS, grade_fraction
+from .core.methods.efficacy import STANDARD_COLUMNS, standards_count_problem
 from .errors import InputError, PerfExcelError, quote
 from .model import NOT_APPLICABLE
 from .numbers import is_blank, round_half_up_array
@@ -107,7 +108,17 @@ def _guarded(f: Callable) -> Callable:
 
 # --- per-indicator functions -------------------------------------------------------
 _IND_HEADER = ("编码", "维度", "分值", "计分方法", "方向", "目标值", "下限", "封顶", "区间", "每项扣分")
-_EFFICACY_COLUMNS = ("优秀值", "良好值", "平均值", "较低值", "较差值")
+_EFFICACY_COLUMNS = STANDARD_COLUMNS
+
+
+def _described_as(key: str) -> Callable:
+    """The function wizard's description is the method's catalogue text (the 说明 sheet's too)."""
+
+    def decorate(f: Callable) -> Callable:
+        f.__doc__ = METHODS[key].help
+        return f
+
+    return decorate
 
 
 def _broadcast(name: str, value: object, shape: tuple[int, int], n: int, base: str = "实际值") -> list[object]:
@@ -127,7 +138,7 @@ def _score_values(method: str, actual: object, params: dict[str, object], what: 
 
     Parameters that are ranges the size of ``actual`` vary per value; each distinct set of
     parameters becomes one row of an 指标 table, checked by :func:`build_scheme` exactly as
-    a workbook's row would be. Scores come from :data:`perf_excel.methods.SCORERS`.
+    a workbook's row would be. Scores come from :data:`perf_excel.core.methods.METHODS`.
     """
     shape, xs = flatten(actual)
     single = is_single(actual)
@@ -169,7 +180,7 @@ def _score_values(method: str, actual: object, params: dict[str, object], what: 
             out[i] = NOT_APPLICABLE
             continue
         if method == "定性":
-            frac = None if not isinstance(x, str) else methods.grade_fraction(ind.grade_table, x)
+            frac = None if not isinstance(x, str) else grade_fraction(ind.grade_table, x)
             if frac is None:
                 grades = "、".join(dict.fromkeys(ind.grade_table))
                 out[i] = error_text(f"{quote(cell_text(x))} 不是有效的定性等级（应为 {grades} 之一）")
@@ -187,7 +198,7 @@ def _score_values(method: str, actual: object, params: dict[str, object], what: 
         by_group.setdefault(g, []).append(i)
     for g, idx in by_group.items():
         ind = indicators[f"P{g + 1}"]
-        scores = methods.SCORERS[ind.method](ind, values[idx], np.zeros(len(idx)))
+        scores = METHODS[ind.method].score(ind, values[idx], np.zeros(len(idx)))
         for i, s in zip(idx, scores):
             out[i] = float(s)
     return reshape(out, shape, single)
@@ -202,8 +213,8 @@ def _score_values(method: str, actual: object, params: dict[str, object], what: 
     cap="封顶：得分上限为 分值×封顶，默认 1",
 )
 @_guarded
+@_described_as("ratio")
 def PERF_RATIO(actual: Cell, target: Cell, points: Cell, direction: Cell = None, cap: Cell = None) -> Cell:
-    """完成比例计分：正向 实际值/目标值×分值，逆向 目标值/实际值×分值，不超过 分值×封顶。例：目标 500、实际 487、分值 10 得 9.74。"""
     return _score_values("完成比例", actual, {"目标值": target, "分值": points, "方向": direction, "封顶": cap})
 
 
@@ -214,11 +225,12 @@ def PERF_RATIO(actual: Cell, target: Cell, points: Cell, direction: Cell = None,
     points="分值（满分）",
 )
 @_guarded
+@_described_as("efficacy")
 def PERF_EFFICACY(actual: Cell, standards: Cell, points: Cell) -> Cell:
-    """功效系数计分（国资委）：分值×本档系数 +（实际值−本档值）/（上档值−本档值）×分值×（上档系数−本档系数），达到优秀值得满分，低于较差值得 0。"""
     shape, values = flatten(standards)
-    if len(values) != 5:
-        raise CellError(f"功效系数需要 5 个标准值（优秀、良好、平均、较低、较差），收到 {len(values)} 个")
+    count = standards_count_problem(len(values))
+    if count:
+        raise CellError(count)
     params: dict[str, object] = {"分值": points, "方向": None}
     params.update(zip(_EFFICACY_COLUMNS, values))
     first, last = number_or_error(values[0], "优秀值"), number_or_error(values[4], "较差值")
@@ -234,8 +246,8 @@ def PERF_EFFICACY(actual: Cell, standards: Cell, points: Cell) -> Cell:
     points="分值（满分）",
 )
 @_guarded
+@_described_as("band")
 def PERF_BAND(actual: Cell, bands: Cell, points: Cell) -> Cell:
-    """区间计分：按区间规则（如 >=95:1; >=90:0.8; else:0）取实际值满足的第一条，得 分值×比例；都不满足得 0。"""
     return _score_values("区间", actual, {"区间": bands, "分值": points})
 
 
@@ -247,8 +259,8 @@ def PERF_BAND(actual: Cell, bands: Cell, points: Cell) -> Cell:
     points="分值（满分）",
 )
 @_guarded
+@_described_as("linear")
 def PERF_LINEAR(actual: Cell, floor: Cell, target: Cell, points: Cell) -> Cell:
-    """线性计分：下限得 0，目标值得满分，其间按比例，超出两端取 0 或满分。"""
     return _score_values("线性", actual, {"下限": floor, "目标值": target, "分值": points})
 
 
@@ -259,8 +271,8 @@ def PERF_LINEAR(actual: Cell, floor: Cell, target: Cell, points: Cell) -> Cell:
     points="分值（满分）",
 )
 @_guarded
+@_described_as("deduct")
 def PERF_DEDUCT(count: Cell, per_item: Cell, points: Cell) -> Cell:
-    """扣分计分：分值 − 项数×每项扣分，最低 0 分。"""
     return _score_values("扣分", count, {"每项扣分": per_item, "分值": points}, what="扣分项数")
 
 
@@ -271,8 +283,8 @@ def PERF_DEDUCT(count: Cell, per_item: Cell, points: Cell) -> Cell:
     table="折算表（可省略），默认 优:1; 良:0.8; 中:0.6; 差:0.4（A–D 同）",
 )
 @_guarded
+@_described_as("grade")
 def PERF_GRADE_SCORE(grade: Cell, points: Cell, table: Cell = None) -> Cell:
-    """定性计分：等级按折算表换成比例再乘分值，默认 优/A 1.0、良/B 0.8、中/C 0.6、差/D 0.4。"""
     return _score_values("定性", grade, {"分值": points, "区间": table}, what="定性等级")
 
 

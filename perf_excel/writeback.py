@@ -18,9 +18,8 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import zipfile
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 from xml.sax.saxutils import escape
@@ -28,6 +27,7 @@ from xml.sax.saxutils import escape
 from . import ooxml
 from .assess import NOT_FOR_CATEGORY, Results
 from .errors import OutputError
+from .outputs import backup_path, replace_with_backup
 from .tables import col_letter
 from .writer import (
     ANOMALY_SHEET,
@@ -36,7 +36,6 @@ from .writer import (
     RESULT_SHEET,
     anomaly_header,
     anomaly_rows,
-    atomic_path,
     detail_header,
     detail_rows,
     result_header,
@@ -46,7 +45,7 @@ from .writer import (
 if TYPE_CHECKING:
     from .anomalies import Anomaly
 
-__all__ = ["backup_path", "lock_file", "write_back"]
+__all__ = ["backup_path", "lock_file", "replace_with_backup", "write_back"]
 
 _MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -66,11 +65,6 @@ def lock_file(path: Path) -> Path | None:
         if candidate.exists():
             return candidate
     return None
-
-
-def backup_path(path: Path) -> Path:
-    """Where the previous version is kept: ``考核表.xlsm`` -> ``考核表.xlsm.bak``."""
-    return path.with_name(path.name + ".bak")
 
 
 # --- styles ------------------------------------------------------------------
@@ -243,10 +237,11 @@ def _splice(source: dict[str, bytes], results: Results, anomalies: Sequence[Anom
     rels = parts[rels_path].decode("utf-8")
     types = parts["[Content_Types].xml"].decode("utf-8")
 
+    rel_list = ooxml.relationships(parts[rels_path])
     styles_path = None
-    for rel in re.findall(r"<Relationship\b[^>]*>", rels):
-        if (ooxml.attr(rel, "Type") or "").endswith("/styles"):
-            styles_path = ooxml.resolve(wb_dir, ooxml.attr(rel, "Target") or "")
+    for rel in rel_list:
+        if rel.type.endswith("/styles") and not rel.external:
+            styles_path = ooxml.resolve(wb_dir, rel.target)
     first_xf = None
     if styles_path and styles_path in parts:
         styles_xml, first_xf = _add_styles(parts[styles_path].decode("utf-8"))
@@ -254,26 +249,25 @@ def _splice(source: dict[str, bytes], results: Results, anomalies: Sequence[Anom
             parts[styles_path] = styles_xml.encode("utf-8")
     styles = _Styles(first_xf)
 
-    rel_targets = {
-        ooxml.attr(rel, "Id"): ooxml.resolve(wb_dir, ooxml.attr(rel, "Target") or "")
-        for rel in re.findall(r"<Relationship\b[^>]*>", rels)
-    }
-    sheet_tags = re.findall(r"<(?:\w+:)?sheet\b[^>]*/>", workbook)
+    # The sheet list is parsed as XML: ``<sheet …></sheet>`` is a sheet as much as ``<sheet …/>``,
+    # and missing one would add a second 结果 beside the old.
+    rel_targets = {rel.id: ooxml.resolve(wb_dir, rel.target) for rel in rel_list if not rel.external}
+    sheets = ooxml.workbook_sheets(parts[wb_path])
     by_name = {}
-    for index, tag in enumerate(sheet_tags):
-        name = ooxml.unescape_attr(ooxml.attr(tag, "name") or "")
-        rid = re.search(r'\s\w+:id="([^"]*)"', tag)
-        by_name[name] = (index, rel_targets.get(rid.group(1)) if rid else None)
-    sheet_ids = [int(ooxml.attr(t, "sheetId") or 0) for t in sheet_tags]
+    for index, sheet in enumerate(sheets):
+        by_name.setdefault(sheet.name, (index, rel_targets.get(sheet.rid)))
+    sheet_ids = [int(s.sheet_id) if s.sheet_id.strip().isdigit() else 0 for s in sheets]
     next_id = max(sheet_ids, default=0) + 1
-    next_index = len(sheet_tags)
+    next_index = len(sheets)
     existing_parts = {p.lower() for p in parts}
     n_part = 1
-    rel_ids = set(rel_targets)
-    new_sheet_tags, new_rels, new_types, titles = [], [], [], []
+    rel_ids = {rel.id for rel in rel_list}
+    new_sheet_tags, new_rels, new_types, titles, new_names = [], [], [], [], []
     for name, xml in _result_parts(results, styles, anomalies).items():
-        if name in by_name and by_name[name][1] in parts:
+        if name in by_name:
             part = by_name[name][1]
+            if part not in parts:
+                raise ValueError(f"sheet {name} points to a missing part")
             parts[part] = xml.encode("utf-8")
             # The old sheet's drawings or comments belong to the old content.
             old_rels = f"{part.rsplit('/', 1)[0]}/_rels/{part.rsplit('/', 1)[1]}.rels"
@@ -294,6 +288,7 @@ def _splice(source: dict[str, bytes], results: Results, anomalies: Sequence[Anom
         new_rels.append(f'<Relationship Id="{rid}" Type="{_WS_TYPE}" Target="{target}"/>')
         new_types.append(f'<Override PartName="/{part}" ContentType="{_WS_CONTENT}"/>')
         new_sheet_tags.append(f'<sheet xmlns:r="{_REL_NS}" name="{name}" sheetId="{next_id}" r:id="{rid}"/>')
+        new_names.append(name)
         titles.append(
             f'<definedName name="_xlnm.Print_Titles" localSheetId="{next_index}">\'{name}\'!$1:$1</definedName>'
         )
@@ -301,6 +296,9 @@ def _splice(source: dict[str, bytes], results: Results, anomalies: Sequence[Anom
         next_index += 1
     if new_sheet_tags:
         workbook = _insert_sheets(workbook, new_sheet_tags, titles)
+        # The splice is text; what Excel will read is XML: it must hold exactly the old sheets and the new.
+        if [s.name for s in ooxml.workbook_sheets(workbook.encode("utf-8"))] != [s.name for s in sheets] + new_names:
+            raise ValueError("workbook.xml did not take the new sheets")
         rels = rels.replace("</Relationships>", "".join(new_rels) + "</Relationships>")
         types = types.replace("</Types>", "".join(new_types) + "</Types>")
         parts[wb_path] = workbook.encode("utf-8")
@@ -310,7 +308,7 @@ def _splice(source: dict[str, bytes], results: Results, anomalies: Sequence[Anom
 
 
 def _insert_sheets(workbook: str, sheet_tags: Sequence[str], titles: Sequence[str]) -> str:
-    m = re.search(r"</(\w+:)?sheets>", workbook)
+    m = re.search(r"</([\w.-]+:)?sheets\s*>", workbook)
     if not m:
         raise ValueError("workbook.xml has no <sheets>")
     prefix = m.group(1) or ""
@@ -319,10 +317,10 @@ def _insert_sheets(workbook: str, sheet_tags: Sequence[str], titles: Sequence[st
         titles = [t.replace("<definedName", f"<{prefix}definedName").replace("</definedName", f"</{prefix}definedName")
                   for t in titles]  # fmt: skip
     workbook = workbook[: m.start()] + "".join(sheet_tags) + workbook[m.start() :]
-    close = re.search(rf"</{prefix}definedNames>", workbook)
+    close = re.search(rf"</{prefix}definedNames\s*>", workbook)
     if close:
         return workbook[: close.start()] + "".join(titles) + workbook[close.start() :]
-    after = re.search(rf"</{prefix}externalReferences>", workbook) or re.search(rf"</{prefix}sheets>", workbook)
+    after = re.search(rf"</{prefix}externalReferences\s*>", workbook) or re.search(rf"</{prefix}sheets\s*>", workbook)
     block = f"<{prefix}definedNames>" + "".join(titles) + f"</{prefix}definedNames>"
     return workbook[: after.end()] + block + workbook[after.end() :]
 
@@ -372,34 +370,3 @@ def write_back(results: Results, path: str | os.PathLike, anomalies: Sequence[An
                     zout.writestr(name, data, zipfile.ZIP_DEFLATED)
 
     return replace_with_backup(target, write, "写回")
-
-
-def replace_with_backup(target: Path, write: Callable[[Path], None], verb: str = "写入") -> Path:
-    """Replace ``target`` by what ``write(tmp)`` writes to a temporary file beside it, keeping
-    the previous version as the backup (``<name>.bak``). Returns the backup path.
-
-    Nothing changes unless everything succeeds: the new file and the backup are each written
-    under a temporary name and renamed, so a kill at any moment leaves the old workbook or the
-    new one, and a whole backup or none (issue 10). Raises :class:`OutputError` when the file is
-    locked or cannot be written.
-    """
-    tmp = atomic_path(target)
-    backup = backup_path(target)
-    try:
-        write(tmp)
-        bak_tmp = atomic_path(backup)
-        try:
-            shutil.copy2(target, bak_tmp)
-            os.replace(bak_tmp, backup)
-        finally:
-            bak_tmp.unlink(missing_ok=True)
-        os.replace(tmp, target)
-    except PermissionError:
-        raise OutputError(
-            f"{target.name}：文件被占用或只读（可能正在 Excel 中打开），请关闭后重试；原文件未做任何改动"
-        ) from None
-    except OSError as exc:
-        raise OutputError(f"{target.name}：无法{verb}（{exc.strerror or exc}）；原文件未做任何改动") from None
-    finally:
-        tmp.unlink(missing_ok=True)
-    return backup

@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import math
 import os
-import tempfile
 import zipfile
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 from xml.sax.saxutils import escape
@@ -26,16 +24,17 @@ from openpyxl.worksheet.worksheet import Worksheet
 from .assess import NOT_FOR_CATEGORY, Results
 from .errors import OutputError
 from .exante import EXEMPT_GRADE
+from .outputs import BUSY_IN_EXCEL, atomic_output
 
 if TYPE_CHECKING:
     from .anomalies import Anomaly
 
 __all__ = [
-    "atomic_path",
     "result_rows",
     "detail_rows",
     "anomaly_header",
     "anomaly_rows",
+    "results_path",
     "write_results",
     "RESULT_SHEET",
     "DETAIL_SHEET",
@@ -169,7 +168,8 @@ def safe_cell(ws: Worksheet, value: object, font: Font | None = None) -> WriteOn
         # Control characters XML cannot carry would make openpyxl raise mid-save (issue 10 fuzz).
         value = ILLEGAL_CHARACTERS_RE.sub("", value)
     cell = WriteOnlyCell(ws, value=value)
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
+    if isinstance(value, str):
+        # openpyxl makes "=…" a formula and "#N/A", "#DIV/0!"… an error value; a name is text.
         cell.data_type = "s"
     if font is not None:
         cell.font = font
@@ -273,8 +273,7 @@ def _append_rows(path: Path, sheet_no: int, rows: Iterable[str]) -> None:
     of that. The package is copied member by member beside ``path`` and then replaces it.
     """
     part = f"xl/worksheets/sheet{sheet_no}.xml"
-    spliced = path.with_name(path.name + ".rows")
-    try:
+    with atomic_output(path) as spliced:
         with zipfile.ZipFile(path) as zin, zipfile.ZipFile(spliced, "w", zipfile.ZIP_DEFLATED) as zout:
             for info in zin.infolist():
                 data = zin.read(info)
@@ -294,9 +293,6 @@ def _append_rows(path: Path, sheet_no: int, rows: Iterable[str]) -> None:
                             batch.clear()
                     fh.write("".join(batch).encode("utf-8"))
                     fh.write(end + tail)
-        os.replace(spliced, path)
-    finally:
-        spliced.unlink(missing_ok=True)
 
 
 def _letter(j: int) -> str:
@@ -305,33 +301,14 @@ def _letter(j: int) -> str:
     return col_letter(j)
 
 
-def atomic_path(target: Path) -> Path:
-    """A temporary path beside ``target`` (same folder, so the final rename is atomic)."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=target.suffix + ".tmp", dir=target.parent)
-    os.close(fd)
-    return Path(tmp)
-
-
-BUSY_IN_EXCEL = "文件被占用（可能正在 Excel 中打开），请关闭后重试"
-
-
-@contextmanager
-def atomic_output(target: Path, busy: str = BUSY_IN_EXCEL) -> Iterator[Path]:
-    """A temporary path beside ``target`` that replaces it when the block succeeds.
-
-    On any failure the temporary file is removed and ``target`` is left as it was; a locked
-    file (PermissionError) is reported with ``busy``, other OS errors with their reason.
-    """
-    tmp = atomic_path(target)
-    try:
-        yield tmp
-        os.replace(tmp, target)
-    except PermissionError:
-        raise OutputError(f"{target.name}：{busy}") from None
-    except OSError as exc:
-        raise OutputError(f"{target.name}：无法写入（{exc.strerror or exc}）") from None
-    finally:
-        tmp.unlink(missing_ok=True)
+def results_path(path: str | os.PathLike) -> Path:
+    """Where :func:`write_results` writes for ``path``: always a ``.xlsx`` (``结果.xlsm`` -> ``结果.xlsx``,
+    ``结果`` -> ``结果.xlsx``), so that a check against the source compares the file really written."""
+    target = Path(path)
+    if target.suffix.lower() == ".xlsx":
+        return target
+    # A results workbook has no macros: saved as .xlsm, Excel would refuse to open it.
+    return target.with_name(target.stem + ".xlsx") if target.suffix.lower() == ".xlsm" else Path(f"{target}.xlsx")
 
 
 def write_results(results: Results, path: str | os.PathLike, anomalies: Sequence[Anomaly] | None = None) -> Path:
@@ -339,35 +316,34 @@ def write_results(results: Results, path: str | os.PathLike, anomalies: Sequence
 
     With ``anomalies`` (even none), a 数据异动预警 sheet lists them too.
     """
-    target = Path(path)
-    if target.suffix.lower() != ".xlsx":
-        # A results workbook has no macros: saved as .xlsm, Excel would refuse to open it.
-        target = target.with_name(target.stem + ".xlsx") if target.suffix.lower() == ".xlsm" else Path(f"{target}.xlsx")
+    target = results_path(path)
     if not target.parent.exists():
         raise OutputError(f"{target}：输出文件夹不存在")
-    wb = Workbook(write_only=True)
-    header = result_header(results)
-    ws = wb.create_sheet(RESULT_SHEET)
-    widths = [12, 24, 12] + [10] * len(results.dimensions.columns) + [9, 9, 9, 8, 6, 60]
-    n_dims = len(results.dimensions.columns)
-    formats = [None, None, None, *["0.00"] * (n_dims + 2), "0", None, None, None]
-    _write_sheet(ws, header, result_rows(results), widths, formats)
-    n_detail = int((results.status.to_numpy() != NOT_FOR_CATEGORY).sum())
-    ws = wb.create_sheet(DETAIL_SHEET)
-    if n_detail <= DETAIL_LONG_LIMIT:
-        # Up to a million rows of ten cells: spliced in as XML text too (see _append_rows).
-        _write_sheet(ws, detail_header(), (), [12, 24, 12, 12, 10, 28, 7, 10, 9, 60])
-        detail = _rows_xml(detail_rows(results))
-    else:
-        codes = [i.code for i in results.scheme.indicators]
-        # Millions of plain numbers: openpyxl writes the header and the sheet's settings,
-        # the rows are spliced in after saving (see _append_rows).
-        _write_sheet(ws, ["单位编码", *codes], (), [12] + [9] * len(codes))
-        detail = _wide_rows_xml(list(results.table.index), results.scores.to_numpy(dtype=float))
-    if anomalies is not None:
-        ws = wb.create_sheet(ANOMALY_SHEET)
-        _write_sheet(ws, anomaly_header(), anomaly_rows(anomalies), [12, 24, 10, 24, 12, 10, 70, 14])
+    # The temporary file first: a folder we cannot write into is reported before openpyxl starts
+    # its sheets (abandoned half-written, they print "Exception ignored" tracebacks when collected).
     with atomic_output(target, BUSY_IN_EXCEL + "；原文件未改动") as tmp:
+        wb = Workbook(write_only=True)
+        header = result_header(results)
+        ws = wb.create_sheet(RESULT_SHEET)
+        widths = [12, 24, 12] + [10] * len(results.dimensions.columns) + [9, 9, 9, 8, 6, 60]
+        n_dims = len(results.dimensions.columns)
+        formats = [None, None, None, *["0.00"] * (n_dims + 2), "0", None, None, None]
+        _write_sheet(ws, header, result_rows(results), widths, formats)
+        n_detail = int((results.status.to_numpy() != NOT_FOR_CATEGORY).sum())
+        ws = wb.create_sheet(DETAIL_SHEET)
+        if n_detail <= DETAIL_LONG_LIMIT:
+            # Up to a million rows of ten cells: spliced in as XML text too (see _append_rows).
+            _write_sheet(ws, detail_header(), (), [12, 24, 12, 12, 10, 28, 7, 10, 9, 60])
+            detail = _rows_xml(detail_rows(results))
+        else:
+            codes = [i.code for i in results.scheme.indicators]
+            # Millions of plain numbers: openpyxl writes the header and the sheet's settings,
+            # the rows are spliced in after saving (see _append_rows).
+            _write_sheet(ws, ["单位编码", *codes], (), [12] + [9] * len(codes))
+            detail = _wide_rows_xml(list(results.table.index), results.scores.to_numpy(dtype=float))
+        if anomalies is not None:
+            ws = wb.create_sheet(ANOMALY_SHEET)
+            _write_sheet(ws, anomaly_header(), anomaly_rows(anomalies), [12, 24, 10, 24, 12, 10, 70, 14])
         wb.save(tmp)
         _append_rows(tmp, wb.sheetnames.index(DETAIL_SHEET) + 1, detail)
     return target

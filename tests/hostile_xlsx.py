@@ -16,7 +16,7 @@ from datetime import date, datetime
 from pathlib import Path
 from xml.sax.saxutils import escape
 
-__all__ = ["Error", "Formula", "Sheet", "cell_ref", "write_xlsx", "xlsx_bytes"]
+__all__ = ["Dated", "Error", "Formula", "Sheet", "cell_ref", "write_xlsx", "xlsx_bytes"]
 
 _MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _R = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -30,6 +30,14 @@ class Formula:
 
     text: str
     cached: object = None
+
+
+@dataclass(frozen=True)
+class Dated:
+    """A number stored under a date format: Excel keeps dates as serial numbers, and a crafted
+    file can put any number there (``-1e20`` is no date a reader can build)."""
+
+    serial: float
 
 
 @dataclass(frozen=True)
@@ -88,6 +96,8 @@ def _cell(ref: str, value: object) -> str:
         if isinstance(cached, Error):
             return f'<c r="{ref}" t="e">{inner}<v>{_text(cached.code)}</v></c>'
         return f'<c r="{ref}">{inner}<v>{_num(cached)}</v></c>'
+    if isinstance(value, Dated):
+        return f'<c r="{ref}" s="1"><v>{_num(value.serial)}</v></c>'
     if isinstance(value, Error):
         return f'<c r="{ref}" t="e"><v>{_text(value.code)}</v></c>'
     if isinstance(value, bool):
@@ -111,9 +121,10 @@ def _sheet_xml(sheet: Sheet) -> bytes:
     out.append("<sheetData>")
     far_by_row: dict[int, list[tuple[int, str, object]]] = {}
     for ref, value in sheet.far:
-        m = re.fullmatch(r"([A-Z]+)(\d+)", ref)
+        # Written as given: a lower-case ``xfd1048576`` is a reference a crafted file may hold.
+        m = re.fullmatch(r"([A-Za-z]+)(\d+)", ref)
         col = 0
-        for ch in m.group(1):
+        for ch in m.group(1).upper():
             col = col * 26 + ord(ch) - 64
         far_by_row.setdefault(int(m.group(2)), []).append((col, ref, value))
     n = len(sheet.rows)

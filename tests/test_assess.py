@@ -267,10 +267,12 @@ def test_categories_have_their_own_indicators():
 @pytest.mark.parametrize(
     ("indicator", "fragment"),
     [
-        (ratio("R0", 10, 0), "目标值不能为 0"),
+        # One wording with the workbook reader and PERF_RATIO (was “目标值不能为 0”).
+        (ratio("R0", 10, 0), "完成比例的目标值 “0” 应大于 0"),
         (
             Indicator("E1", "功效", "D", 10, "efficacy", standards=(5, 6, 4, 3, 2)),
-            "严格单调",
+            # One wording with the workbook reader (was “…严格单调（正向递减、逆向递增）”).
+            "功效系数标准值应从优秀到较差递减（正向）：优秀值 “5”，良好值 “6”",
         ),
         (Indicator("L1", "线性", "D", 10, "linear", target=5, floor=5), "下限"),
         (Indicator("B1", "区间", "D", 10, "band"), "缺少区间"),

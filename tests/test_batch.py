@@ -183,10 +183,10 @@ def test_path_components_are_windows_safe(name: str) -> None:
 
 def test_path_components_follow_the_shared_file_name_rule() -> None:
     """One rule for every output name: batch's folders and files are named as ``report`` names them."""
-    from perf_excel.render.documents import safe_filename
+    from perf_excel.outputs import safe_name
 
     for name in ("a:b", "江北\\区:CON", 'A<>|?*"区. ', "A01 北区（试点）", "单位" * 100 + ".docx"):
-        assert safe_relpath(name).parts[-1] == safe_filename(name.replace("\\", "/").split("/")[-1], "_")
+        assert safe_relpath(name).parts[-1] == safe_name(name.replace("\\", "/").split("/")[-1])
 
 
 @pytest.mark.parametrize(
@@ -288,9 +288,9 @@ def test_good_converted_bad_reported(converted) -> None:
     assert summary.exit_code == 1
     assert [i["source"] for i in summary.ignored] == ["~$good.xlsx"]
     # The results workbook of each good one, in a folder named after it (sanitised by the shared rule).
-    from perf_excel.render.documents import safe_filename
+    from perf_excel.outputs import safe_name
 
-    for folder in ("good", "县区/北区/" + safe_filename("南城:2025?", "_")):
+    for folder in ("good", "县区/北区/" + safe_name("南城:2025?")):
         results = out / folder / "结果.xlsx"
         assert results.is_file(), folder
         ws = openpyxl.load_workbook(results, read_only=True)["结果"]

@@ -17,8 +17,9 @@ import numpy as np
 import pytest
 from lxml import etree
 
+from perf_excel.core.methods.band import match_band, match_band_scalar
+from perf_excel.core.methods.efficacy import _efficacy_level, _efficacy_parts
 from perf_excel.errors import TemplateError
-from perf_excel.methods import _efficacy_level, _efficacy_parts, match_band, match_band_scalar
 from perf_excel.model import Band, Indicator
 from perf_excel.render.canon import canonical_xml
 from perf_excel.render.context import LetterContexts

@@ -8,7 +8,7 @@ import openpyxl
 import pytest
 
 from perf_excel.cli import main
-from perf_excel.model import METHODS
+from perf_excel.core.methods import WORKBOOK_NAMES as METHODS
 from perf_excel.workbook import read_workbook
 
 

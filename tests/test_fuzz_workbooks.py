@@ -11,7 +11,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from fuzz_workbooks import hostile_values, run_commands, valid_sheets, workbooks
+from fuzz_workbooks import CROSS_AREA_SHAPES, hostile_values, run_commands, valid_sheets, workbooks
 from hostile_xlsx import Error, Formula, Sheet
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -84,3 +84,10 @@ def test_single_hostile_values(value, method):
 def test_hostile_values_in_settings(values):
     settings_rows = [["项目", "值"], *(["考核名称" if k == 0 else "等次标准", v] for k, v in enumerate(values))]
     assert _run([Sheet("设置", settings_rows), *_demo(90)], report=False) == []
+
+
+@pytest.mark.parametrize("name", sorted(CROSS_AREA_SHAPES))
+def test_cross_area_shapes_end_in_a_message_or_a_result(name):
+    # Each of these once crashed the process or failed without naming the file.
+    sheets = CROSS_AREA_SHAPES[name](_demo(90))
+    assert _run(sheets) == []

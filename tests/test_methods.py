@@ -5,8 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from perf_excel import methods
 from perf_excel.build import parse_bands
+from perf_excel.core.methods import METHODS, explain, grade_fraction
+from perf_excel.core.methods.rank import score_rank
 from perf_excel.model import DEFAULT_GRADE_TABLE, Indicator
 
 
@@ -17,7 +18,7 @@ def ind(method: str, points: float = 10, **kw) -> Indicator:
 def score(indicator: Indicator, x: float, groups=None) -> float:
     arr = np.array([x], dtype=float)
     g = np.array(["A"], dtype=object) if groups is None else groups
-    return float(methods.SCORERS[indicator.method](indicator, arr, g)[0])
+    return float(METHODS[indicator.method].score(indicator, arr, g)[0])
 
 
 @pytest.mark.parametrize(
@@ -67,7 +68,7 @@ def test_efficacy(points, kw, actual, expected):
 
 def test_efficacy_explanation_matches_issue_example():
     i = ind("efficacy", 12, **REV)
-    assert methods.explain(i, 50.0, 10.8) == "功效系数：良好档 9.6 + (50−55)/(45−55)×2.4 = 10.80"
+    assert explain(i, 50.0, 10.8) == "功效系数：良好档 9.6 + (50−55)/(45−55)×2.4 = 10.80"
 
 
 BANDS = parse_bands(">=95:1; >=90:0.8; >=80:0.6; else:0")
@@ -118,23 +119,23 @@ def test_rank_by_step_shares_places():
     x = np.array([98, 95, 95, 90, 70, 99], dtype=float)
     g = np.array(["A", "A", "A", "A", "B", "B"], dtype=object)
     # Category A ranks 1, 2, 2, 4 -> 10, 8.5, 8.5, 5.5; category B: 99 first, 70 second.
-    got = methods.score_rank(i, x, g)
+    got = score_rank(i, x, g)
     assert got.tolist() == pytest.approx([10, 8.5, 8.5, 5.5, 8.5, 10])
 
 
 def test_rank_step_floor_is_zero():
     i = ind("rank", step=4)
     x = np.array([5, 4, 3, 2], dtype=float)
-    assert methods.score_rank(i, x, np.array(["A"] * 4, dtype=object)).tolist() == [10, 6, 2, 0]
+    assert score_rank(i, x, np.array(["A"] * 4, dtype=object)).tolist() == [10, 6, 2, 0]
 
 
 def test_rank_proportional_positive_and_reverse():
     g = np.array(["A", "A", "B", "B"], dtype=object)
     x = np.array([98, 49, 2, 4], dtype=float)
     # A: 98/98×10, 49/98×10; B: 2/4×10, 4/4×10.
-    assert methods.score_rank(ind("rank"), x, g).tolist() == pytest.approx([10, 5, 5, 10])
+    assert score_rank(ind("rank"), x, g).tolist() == pytest.approx([10, 5, 5, 10])
     rev = ind("rank", positive=False)
-    assert methods.score_rank(rev, np.array([2, 4, 5, 10.0]), g).tolist() == pytest.approx([10, 5, 10, 5])
+    assert score_rank(rev, np.array([2, 4, 5, 10.0]), g).tolist() == pytest.approx([10, 5, 10, 5])
 
 
 @pytest.mark.parametrize(("count", "expected"), [(0, 10.0), (3, 4.0), (5, 0.0), (6, 0.0)])
@@ -147,7 +148,7 @@ def test_deduct(count, expected):
     [("优", 1.0), ("良", 0.8), ("B", 0.8), ("c", 0.6), (" 差 ", 0.4), ("D", 0.4), ("良好", 0.8), ("合格", None)],
 )
 def test_grade_table(text, fraction):
-    assert methods.grade_fraction(DEFAULT_GRADE_TABLE, text) == fraction
+    assert grade_fraction(DEFAULT_GRADE_TABLE, text) == fraction
 
 
 @pytest.mark.parametrize(
@@ -199,8 +200,8 @@ def test_manual():
     ],
 )
 def test_explanations(indicator, actual, points, text):
-    assert methods.explain(indicator, actual, points) == text
+    assert explain(indicator, actual, points) == text
 
 
 def test_explanation_of_missing_value():
-    assert methods.explain(ind("ratio", target=1), float("nan"), 0) == "未填报，计 0 分"
+    assert explain(ind("ratio", target=1), float("nan"), 0) == "未填报，计 0 分"

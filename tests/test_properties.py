@@ -9,9 +9,9 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from perf_excel import methods
 from perf_excel.assess import competition_ranks
 from perf_excel.build import parse_bands
+from perf_excel.core.methods import METHODS
 from perf_excel.model import Indicator
 
 finite = st.floats(min_value=-1e6, max_value=1e6, allow_nan=False, allow_infinity=False)
@@ -59,7 +59,7 @@ def test_bounded_methods_stay_within_points(ind, xs):
     if ind.method == "manual":
         x = np.clip(x, 0, ind.points)
     groups = np.array(["A"] * len(x), dtype=object)
-    s = methods.SCORERS[ind.method](ind, x, groups)
+    s = METHODS[ind.method].score(ind, x, groups)
     assert np.all(s >= 0)
     assert np.all(s <= ind.points * (1 + 1e-12))
 
@@ -72,7 +72,7 @@ def test_positive_methods_are_monotonic(ind, xs):
     if ind.method == "linear" and ind.target < ind.floor:
         return
     x = np.sort(np.array(xs, dtype=float))
-    s = methods.SCORERS[ind.method](ind, x, np.array(["A"] * len(x), dtype=object))
+    s = METHODS[ind.method].score(ind, x, np.array(["A"] * len(x), dtype=object))
     assert np.all(np.diff(s) >= -1e-9)
 
 
@@ -99,7 +99,7 @@ def test_ranks_are_permutation_invariant(rows, rnd):
 
 def test_core_imports_no_file_excel_or_word_library():
     code = (
-        "import sys, perf_excel, perf_excel.assess, perf_excel.build, perf_excel.methods, perf_excel.model;"
+        "import sys, perf_excel, perf_excel.assess, perf_excel.build, perf_excel.core.methods, perf_excel.model;"
         "import perf_excel.weights, perf_excel.formula, perf_excel.anomalies, perf_excel.exante, perf_excel.dataset;"
         "bad = [m for m in ('openpyxl', 'docx', 'docxtpl', 'xlwings', 'python_calamine', 'jinja2', 'matplotlib')"
         " if m in sys.modules]; print(','.join(bad))"

@@ -19,8 +19,8 @@ def test_report_with_letters_and_merged(tmp_path: Path, capsys: pytest.CaptureFi
     assert main(["report", str(DEMO), "-o", str(tmp_path), "--letters", "--merged", "--no-chart"]) == 0
     letters = sorted((tmp_path / "反馈单").glob("*_反馈单.docx"))
     assert len(letters) == 30
-    # The file name drops < and > (Windows forbids them); the letter keeps the name intact.
-    b12 = tmp_path / "反馈单" / "B12_市科创R&D中心试点_反馈单.docx"
+    # The file name has _ for < and > (Windows forbids them); the letter keeps the name intact.
+    b12 = tmp_path / "反馈单" / "B12_市科创R&D中心_试点__反馈单.docx"
     assert b12 in letters
     assert "市科创R&D中心<试点>：" in [p.text for p in docx.Document(str(b12)).paragraphs]
     merged = list((tmp_path / "反馈单").glob("*合订*.docx"))

@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from perf_excel.render.documents import safe_filename
+from perf_excel.outputs import safe_name
 from perf_excel.render.env import cn_date, cn_num, pct, pts, rank_cn, signed
 
 
@@ -72,14 +72,14 @@ def test_pct() -> None:
 @pytest.mark.parametrize(
     "name, expected",
     [
-        ("B12_市科创R&D中心<试点>_反馈单", "B12_市科创R&D中心试点_反馈单"),
-        ('a/b\\c:d*e?f"g<h>i|j', "abcdefghij"),
-        ("..\\..\\etc", "etc"),
-        ("单位..名称", "单位.名称"),
-        ("CON", "_CON"),
-        ("名称. ", "名称"),
-        ("<>", "文档"),
+        ("B12_市科创R&D中心<试点>_反馈单", "B12_市科创R&D中心_试点__反馈单.docx"),
+        ('a/b\\c:d*e?f"g<h>i|j', "a_b_c_d_e_f_g_h_i_j.docx"),
+        ("..\\..\\etc", "_.._.._etc.docx"),
+        ("CON", "_CON.docx"),
+        ("名称. ", "名称.docx"),
+        ("<>", "__.docx"),
+        ("", "_.docx"),
     ],
 )
-def test_safe_filename(name: str, expected: str) -> None:
-    assert safe_filename(name) == expected
+def test_safe_name_with_suffix(name: str, expected: str) -> None:
+    assert safe_name(name, ".docx") == expected

@@ -163,6 +163,8 @@ def test_score_and_report_with_the_real_bulletin(tmp_path):
         ("+86", "'+86"),
         ("-", "'-"),
         ("@a", "'@a"),
+        ("#N/A", "'#N/A"),
+        ("#DIV/0!", "'#DIV/0!"),
         ("甲区", "甲区"),
         (None, ""),
         (3.5, 3.5),

@@ -12,7 +12,7 @@ Public API::
 
 from __future__ import annotations
 
-from .documents import LetterRun, letter_filename, render_bulletin, render_letters, render_letters_naive, safe_filename
+from .documents import LetterRun, letter_filename, render_bulletin, render_letters, render_letters_naive
 from .engine import TEMPLATE_DIR, PreparedTemplate, load_template, render_docx
 from .env import make_env
 
@@ -27,5 +27,4 @@ __all__ = [
     "render_docx",
     "render_letters",
     "render_letters_naive",
-    "safe_filename",
 ]

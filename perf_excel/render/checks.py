@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import OutputError, TemplateError, UsageError
+from ..outputs import write_atomic
 from .context import CONTEXT_KEYS, LetterContexts, bulletin_context
 from .engine import TEMPLATE_DIR, PreparedTemplate, load_template, template_variables
 from .env import make_env
@@ -87,11 +87,8 @@ def export_templates(out_dir: str | Path, force: bool = False) -> list[Path]:
     written = []
     for file in KINDS.values():
         target = out_dir / file
-        if target.exists() and not force:
+        if (target.exists() or target.is_symlink()) and not force:
             raise OutputError(f"{target}：文件已存在，未覆盖（如需覆盖请加 --force）")
-        try:
-            shutil.copyfile(TEMPLATE_DIR / file, target)
-        except OSError as exc:
-            raise OutputError(f"{target}：无法写入（{exc.strerror or exc}）") from None
-        written.append(target)
+        # Atomically, never through a link planted at the name (write_atomic replaces the link).
+        written.append(write_atomic(target, (TEMPLATE_DIR / file).read_bytes()))
     return written

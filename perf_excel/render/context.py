@@ -3,18 +3,25 @@
 Numbers stay numbers (the template formats them with the ``pts``/``signed`` filters); every
 variable a built-in template uses is listed in :data:`CONTEXT_KEYS`, so that
 ``perf-excel templates check`` can flag the ones a user's template invents.
+
+A context is plain data and nothing else (:func:`plain_context`): text, numbers, True/False,
+None, lists, tuples and dicts, and :class:`~.engine.Picture` markers. A template is user input;
+an object of the program in its context would hand it the object's methods.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ..assess import DROPPED, MISSING, NOT_FOR_CATEGORY, Results
 from ..numbers import fmt2, fmt_num
+from ..safety import XML_ILLEGAL
+from .engine import Picture
 from .env import cn_date
 
 if TYPE_CHECKING:
@@ -27,6 +34,7 @@ __all__ = [
     "category_dimensions",
     "common_context",
     "letter_context",
+    "plain_context",
 ]
 
 _COMMON = ("title", "year", "issuer", "doc_number", "date", "recipients", "doc_title", "top_grade")
@@ -39,6 +47,106 @@ CONTEXT_KEYS: dict[str, tuple[str, ...]] = {
     "letter": _COMMON + ("unit", "dimensions", "indicators", "adjustment_lines", "weakest", "chart", "chart_note"),
     "yearbook": _COMMON + ("years", "intro", "tables"),
 }
+
+
+_SCALARS = frozenset({int, float, bool, type(None)})
+_illegal = XML_ILLEGAL.search
+
+
+def plain_context(value: Any) -> Any:
+    """``value`` as plain data, safe to give a template and to write into a document.
+
+    Dicts, lists and tuples are copied; text loses the characters XML cannot carry (a unit name
+    read with ``_x0001_`` or a form feed in it would make the document unreadable — and Word
+    cannot show them anyway); numpy numbers become Python numbers, dates their ISO text (what
+    ``cn_date`` reads); :class:`~.engine.Picture` markers stay; anything else becomes its text.
+    A value that is plain already (the usual case) is returned as it is, not copied.
+    """
+    if _is_plain(value):
+        return value
+    kind = type(value)
+    if kind is str:
+        return XML_ILLEGAL.sub("", value) if _illegal(value) else value
+    if kind in _SCALARS or kind is Picture:
+        return value
+    if kind is dict:
+        return _plain_dict(value)
+    if kind is list:
+        return _plain_list(value)
+    if kind is tuple:
+        return tuple(_plain_list(value))
+    return _plain_other(value)
+
+
+def _is_plain(value: Any) -> bool:
+    """Whether ``value`` is plain data already: one walk, and one search of all its text at once
+    (a bulletin of 100,000 units holds more than a million values; a search each costs seconds)."""
+    texts: list[str] = []
+    stack = [value]
+    scalars = _SCALARS
+    while stack:
+        item = stack.pop()
+        kind = type(item)
+        if kind is str:
+            texts.append(item)
+        elif kind in scalars or kind is Picture:
+            continue
+        elif kind is dict:
+            stack.extend(item)
+            stack.extend(item.values())
+        elif kind is list or kind is tuple:
+            stack.extend(item)
+        else:
+            return False
+    return not _illegal("".join(texts))
+
+
+def _plain_dict(value: dict) -> dict:
+    # The bulletin of a province holds millions of values: the common types are tested inline.
+    out = {}
+    scalars = _SCALARS
+    for k, v in value.items():
+        if type(k) is not str or _illegal(k):
+            k = plain_context(k)
+        kind = type(v)
+        if kind is str:
+            if _illegal(v):
+                v = XML_ILLEGAL.sub("", v)
+        elif kind not in scalars:
+            v = plain_context(v)
+        out[k] = v
+    return out
+
+
+def _plain_list(value: list | tuple) -> list:
+    out = list(value)
+    scalars = _SCALARS
+    for i, v in enumerate(out):
+        kind = type(v)
+        if kind is str:
+            if _illegal(v):
+                out[i] = XML_ILLEGAL.sub("", v)
+        elif kind not in scalars:
+            out[i] = plain_context(v)
+    return out
+
+
+def _plain_other(value: Any) -> Any:
+    if isinstance(value, np.generic):
+        return plain_context(value.item())
+    if isinstance(value, bool):
+        return bool(value)
+    if isinstance(value, int):
+        return int(value)
+    if isinstance(value, float):
+        return float(value)
+    if isinstance(value, date):
+        return value.isoformat(" ") if hasattr(value, "hour") else value.isoformat()
+    if isinstance(value, (list, tuple)):
+        return _plain_list(value)
+    if isinstance(value, dict):
+        return _plain_dict(dict(value))
+    return plain_context(str(value))
 
 
 def _f(value: Any) -> float | None:
@@ -216,7 +324,7 @@ def bulletin_context(results: Results, anomalies: Sequence[Anomaly] | None = Non
                 ],
             }
         )
-    return ctx
+    return plain_context(ctx)
 
 
 #: Title of the bulletin's last attachment (附件：数据异动预警).
@@ -406,8 +514,12 @@ class LetterContexts:
             (i for i in indicators if i["lost"] is not None and i["lost"] >= 0.005), key=lambda i: -i["lost"]
         )[:3]
         ctx["adjustment_lines"] = _letter_lines(results, unit)
-        ctx["chart"] = chart(ctx) if chart else None
         ctx["chart_note"] = ""
+        ctx = plain_context(ctx)
+        picture = chart(ctx) if chart else None
+        if picture is not None and type(picture) is not Picture:
+            raise TypeError(f"chart() must return a Picture, not {type(picture).__name__}")
+        ctx["chart"] = picture
         return ctx
 
 

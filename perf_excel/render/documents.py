@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..assess import Results
 from ..errors import OutputError
+from ..outputs import UniqueNames, safe_name
 from .chart import ChartMaker
 from .context import LetterContexts, bulletin_context
 from .engine import PreparedTemplate, image_factory_for, load_template, render_docx, write_bytes
@@ -27,30 +28,25 @@ __all__ = [
     "render_bulletin",
     "render_letters",
     "render_letters_naive",
-    "safe_filename",
 ]
-
-_UNSAFE = re.compile(r'[/\\:*?"<>|\x00-\x1f]')
-_RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)), *(f"LPT{i}" for i in range(1, 10))}
 
 #: Width of the letter's chart in the page, mm (the text block is 156 mm).
 CHART_WIDTH_MM = 130
 
 
-def safe_filename(name: str, fallback: str = "文档") -> str:
-    """A file name Windows accepts: no / \\ : * ? " < > |, no "..", no trailing dot or space, no CON/PRN…."""
-    text = _UNSAFE.sub("", name)
-    while ".." in text:
-        text = text.replace("..", ".")
-    text = text.strip(" .")
-    if text.split(".")[0].upper() in _RESERVED:
-        text = "_" + text
-    return text[:120] or fallback
+def letter_filename(results: Results, unit: str, names: UniqueNames | None = None) -> str:
+    """The letter's file name: ``编码_名称_反馈单.docx``, made safe (and, with ``names``, unique in its folder)."""
+    base = f"{unit}_{results.table.at[unit, 'name']}_反馈单"
+    return names.claim(base, ".docx", key=unit) if names is not None else safe_name(base, ".docx")
 
 
-def letter_filename(results: Results, unit: str) -> str:
-    name = results.table.at[unit, "name"]
-    return safe_filename(f"{unit}_{name}_反馈单") + ".docx"
+def _check_letters(out_dir: Path, units: Sequence[str], files: Sequence[Path]) -> None:
+    """One file per unit, all different: a name two units shared would lose a letter without a word."""
+    distinct = {p.name.casefold() for p in files if p.is_file()}
+    if len(files) != len(units) or len(distinct) != len(units):
+        raise OutputError(
+            f"{out_dir}：内部错误：{len(units)} 个单位只写出了 {len(distinct)} 份不同的反馈单，请将此工作簿反馈给维护人员"
+        )
 
 
 def render_bulletin(
@@ -66,7 +62,7 @@ def render_bulletin(
     out = Path(out)
     if out.is_dir() or not out.suffix:
         title = results.scheme.settings.title or "绩效考核"
-        out = out / (safe_filename(f"{title}结果通报") + ".docx")
+        out = out / safe_name(f"{title}结果通报", ".docx")
     return write_bytes(out, bulletin_bytes(results, template, anomalies))
 
 
@@ -187,19 +183,22 @@ def render_letters(
     _ensure_dir(out_dir)
     run = LetterRun()
     chart = _chart_function(charts, prepared.image, run)
-    units = list(units) if units is not None else results.units
+    units = list(dict.fromkeys(units if units is not None else results.units))
     contexts = []
     builder = LetterContexts(results)
+    names = UniqueNames()
+    title = results.scheme.settings.title or "绩效考核"
+    merged_name = names.claim(f"{title}反馈单（合订）", ".docx") if merged else ""
     for unit in units:
         ctx = builder.context(unit, chart)
         if separate:
-            run.files.append(prepared.render_to(ctx, out_dir / letter_filename(results, unit)))
+            run.files.append(prepared.render_to(ctx, out_dir / letter_filename(results, unit, names)))
         if merged:
             contexts.append(ctx)
+    if separate:
+        _check_letters(out_dir, units, run.files)
     if merged:
-        title = results.scheme.settings.title or "绩效考核"
-        path = out_dir / (safe_filename(f"{title}反馈单（合订）") + ".docx")
-        run.merged = write_bytes(path, prepared.render_merged(contexts))
+        run.merged = write_bytes(out_dir / merged_name, prepared.render_merged(contexts))
     return run
 
 
@@ -221,16 +220,19 @@ def render_letters_naive(
         run.warnings.append("未找到中文字体，反馈单不插入图表")
         maker = None
     builder = LetterContexts(results)
-    for unit in units if units is not None else results.units:
+    names = UniqueNames()
+    units = list(dict.fromkeys(units if units is not None else results.units))
+    for unit in units:
 
         def context(tpl, unit=unit):
             image = image_factory_for(tpl)
             chart = (lambda ctx: image(maker.png(ctx["dimensions"]), CHART_WIDTH_MM)) if maker else None
             return builder.context(unit, chart)
 
-        path = out_dir / letter_filename(results, unit)
+        path = out_dir / letter_filename(results, unit, names)
         render_docx(name, data, context, path, env)
         run.files.append(path)
+    _check_letters(out_dir, units, run.files)
     return run
 
 

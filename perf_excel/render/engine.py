@@ -13,14 +13,18 @@ Both render in the one sandboxed environment of :mod:`.env` and translate Jinja'
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import io
+import os
 import pyexpat
 import re
+import stat
 import struct
 import zipfile
 import zlib
 from collections.abc import Callable, Iterable, Mapping
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
@@ -39,10 +43,12 @@ from jinja2.sandbox import SandboxedEnvironment, SecurityError
 from lxml import etree
 from markupsafe import Markup
 
-from ..errors import OutputError, TemplateError
+from ..errors import InputError, OutputError, TemplateError
+from ..safety import XML_ILLEGAL, LinkError, check_links, package_links, part_link_problem
 from .env import make_env
 
 __all__ = [
+    "Picture",
     "PreparedTemplate",
     "TEMPLATE_DIR",
     "fit_tables",
@@ -71,21 +77,64 @@ _FLEX = "1"  # tcW of a column repeated by {%tc for%}; see fit_tables
 # -- templates -----------------------------------------------------------------------------------
 
 
+#: Largest template file read (the built-in ones are about 40 KB; a template is text and styles).
+MAX_TEMPLATE_BYTES = 256 << 20
+
+
 def load_template(template: str | Path | None, default: str) -> tuple[str, bytes]:
-    """The display name and bytes of a template: a path, or the built-in ``default`` (e.g. ``letter.docx``)."""
+    """The display name and bytes of a template: a path, or the built-in ``default`` (e.g. ``letter.docx``).
+
+    Only a regular file is read: a FIFO would block the run forever, a device never ends.
+    """
     path = Path(template) if template else TEMPLATE_DIR / default
-    if not path.exists():
-        raise TemplateError(f"{path.name}：模板文件不存在（{path}）")
-    if path.is_dir():
-        raise TemplateError(f"{path.name}：这是一个文件夹，不是 Word 模板")
-    data = path.read_bytes()
+    data = _read_template(path)
+    name = _shown(path.name)
     if not data.startswith(b"PK") or not zipfile.is_zipfile(io.BytesIO(data)):
-        raise TemplateError(f"{path.name}：不是有效的 Word 文档（.docx），请在 Word 中另存为 .docx 后重试")
+        raise TemplateError(f"{name}：不是有效的 Word 文档（.docx），请在 Word 中另存为 .docx 后重试")
     if template:  # a user's template: zip bomb, DOCTYPE and external-target checks (safety.py, issue 10)
         from ..safety import check_template
 
-        check_template(path.name, data)
-    return path.name, data
+        check_template(name, data)
+    return name, data
+
+
+def _shown(text: str, limit: int = 80) -> str:
+    """``text`` fit for a message: control characters written as ``\\xHH``, at most ``limit`` characters."""
+    text = XML_ILLEGAL.sub(lambda m: f"\\x{ord(m.group(0)):02x}", text)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _read_template(path: Path) -> bytes:
+    name = _shown(path.name)
+    if "\x00" in str(path):
+        raise TemplateError(f"{name}：模板路径含有空字符（NUL），不是有效的文件名")
+    try:
+        # O_NONBLOCK: opening a FIFO must not wait for a writer (it is refused below).
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    except FileNotFoundError:
+        raise TemplateError(f"{name}：模板文件不存在（{_shown(str(path), 200)}）") from None
+    except IsADirectoryError:
+        raise TemplateError(f"{name}：这是一个文件夹，不是 Word 模板") from None
+    except OSError as exc:
+        if exc.errno == errno.ENAMETOOLONG:
+            raise TemplateError(f"{name}：模板文件名或路径过长，无法打开") from None
+        raise TemplateError(f"{name}：无法打开模板（{exc.strerror or exc}）") from None
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode):
+        os.close(fd)
+        if stat.S_ISDIR(info.st_mode):
+            raise TemplateError(f"{name}：这是一个文件夹，不是 Word 模板")
+        raise TemplateError(f"{name}：不是普通文件（可能是管道、设备或套接字），不能作为 Word 模板")
+    with os.fdopen(fd, "rb") as fh:
+        if info.st_size > MAX_TEMPLATE_BYTES:
+            raise TemplateError(
+                f"{name}：模板文件有 {info.st_size / 2**20:,.0f} MB（上限 {MAX_TEMPLATE_BYTES / 2**20:,.0f} MB），"
+                "不像正常的 Word 模板"
+            )
+        try:
+            return fh.read(MAX_TEMPLATE_BYTES + 1)
+        except OSError as exc:
+            raise TemplateError(f"{name}：无法读取模板（{exc.strerror or exc}）") from None
 
 
 def _open_docx(name: str, data: bytes):
@@ -158,6 +207,11 @@ def translate_error(name: str, exc: Exception, src: str = "", where: str = "") -
     if isinstance(exc, jinja2.TemplateSyntaxError):
         where_text = f"，所在段落 “{text[:60]}”" if text else ""
         return TemplateError(f"{name}{place}：模板语法错误：{msg}{where_text}")
+    if isinstance(exc, (RecursionError, SyntaxError, MemoryError)):
+        # Jinja's parser and compiler recurse once per level of nesting; Python refuses deep blocks.
+        return TemplateError(
+            f"{name}{place}：模板嵌套过深或过于复杂（标签、括号或过滤器层层相套），无法处理；请简化模板后重试"
+        )
     if isinstance(exc, jinja2.TemplateError):
         tag = _pick_tag(text, "")
         return TemplateError(f"{name}{place}：模板错误：{msg}" + (f"（标签 “{tag}”）" if tag else ""))
@@ -172,10 +226,49 @@ def _render_errors(name: str) -> Callable:
             return fn()
         except TemplateError:
             raise
-        except (jinja2.TemplateError, TypeError, ValueError, AttributeError, KeyError) as exc:
+        except _TEMPLATE_FAILURES as exc:
             raise translate_error(name, exc, src, where) from None
 
     return run
+
+
+#: What compiling or rendering a template may raise besides :class:`TemplateError`.
+_TEMPLATE_FAILURES = (
+    jinja2.TemplateError,
+    TypeError,
+    ValueError,
+    AttributeError,
+    KeyError,
+    RecursionError,
+    SyntaxError,
+    MemoryError,
+)
+
+
+def _data_error(name: str, context: Any, where: str = "") -> InputError | None:
+    """The error to show when rendering failed because of the data, not the template: a text of
+    the context holding a character no Word document can carry (contexts built by
+    :mod:`.context` never do; one built elsewhere may)."""
+    stack = [context]
+    seen = 0
+    while stack and seen < 10_000_000:
+        item = stack.pop()
+        seen += 1
+        if isinstance(item, str):
+            m = XML_ILLEGAL.search(item)
+            if m:
+                shown = XML_ILLEGAL.sub("", item)[:60]
+                place = f"{name}{where}" if where else name
+                return InputError(
+                    f"数据中的文字 “{shown}” 含有 Word 文档不能容纳的控制字符 U+{ord(m.group(0)):04X}，"
+                    f"无法生成文档（{place}）；请在工作簿中删除该字符后重试"
+                )
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, (list, tuple)):
+            stack.extend(item)
+    return None
 
 
 # -- table widths --------------------------------------------------------------------------------
@@ -239,8 +332,13 @@ class SafeDocxTemplate(DocxTemplate):
             setattr(self.docx.core_properties, prop, _plain(env.from_string(initial).render(context)))
 
 
+#: python-docx refuses a core property longer than this (a long 考核名称 in the title).
+_CORE_MAX_CHARS = 255
+
+
 def _plain(rendered: str) -> str:
-    return Markup(rendered).unescape() if rendered else rendered
+    """A rendered core property as plain text, cut to what python-docx stores."""
+    return (Markup(rendered).unescape() if rendered else rendered)[:_CORE_MAX_CHARS]
 
 
 def render_docx(
@@ -257,14 +355,21 @@ def render_docx(
     env = env or make_env()
     tpl = SafeDocxTemplate(io.BytesIO(data))
     tpl.docx = _open_docx(name, data)
-    ctx = context(tpl) if callable(context) else context
+    ctx = dict(context(tpl) if callable(context) else context)
+
+    def insert(picture: Picture) -> str:
+        return InlineImage(tpl, io.BytesIO(picture._png), width=Mm(picture._width_mm))._insert_image()
+
+    token = _PICTURES.set(insert)
     try:
-        tpl.render(dict(ctx), jinja_env=env, autoescape=True)
+        tpl.render(ctx, jinja_env=env, autoescape=True)
     except TemplateError:
         raise
     except etree.XMLSyntaxError as exc:
-        raise TemplateError(f"{name}：渲染结果不是有效的 XML（{exc}）") from None
-    except (jinja2.TemplateError, TypeError, ValueError, AttributeError, KeyError) as exc:
+        raise _data_error(name, ctx) or TemplateError(f"{name}：渲染结果不是有效的 XML（{exc}）") from None
+    except _TEMPLATE_FAILURES as exc:
+        if isinstance(exc, ValueError) and (problem := _data_error(name, ctx)):
+            raise problem from None  # lxml refuses a control character in a document property
         src = ""
         if getattr(exc, "lineno", None) or exc.__traceback__:
             try:
@@ -273,39 +378,38 @@ def render_docx(
             except Exception:  # the source is only for the message
                 src = ""
         raise translate_error(name, exc, src) from None
+    finally:
+        _PICTURES.reset(token)
     fit_tables(tpl.docx.element.body)
+    buf = io.BytesIO()
+    tpl.save(buf)
+    blob = buf.getvalue()
+    # What the template's Jinja code produced is checked like the template itself: a field code
+    # or a linked picture can be assembled by a tag (``{{ 'INCLUDE' ~ 'PICTURE' }}``).
+    with zipfile.ZipFile(io.BytesIO(blob)) as z:
+        check_links(name, {i.filename: z.read(i) for i in z.infolist()}, rendered=True)
     if isinstance(out, io.BytesIO):
-        tpl.save(out)
+        out.write(blob)
     else:
-        buf = io.BytesIO()
-        tpl.save(buf)
-        write_bytes(Path(out), buf.getvalue())
+        write_bytes(Path(out), blob)
 
 
-def image_factory_for(tpl: DocxTemplate) -> Callable[[bytes, float], Any]:
-    """``image(png, width_mm)`` for contexts rendered by :func:`render_docx`."""
-
-    def image(png: bytes, width_mm: float) -> InlineImage:
-        return InlineImage(tpl, io.BytesIO(png), width=Mm(width_mm))
-
-    return image
+def image_factory_for(tpl: DocxTemplate) -> Callable[[bytes, float], Picture]:
+    """``image(png, width_mm)`` for contexts rendered by :func:`render_docx` (a :class:`Picture`:
+    the same for every engine; ``tpl`` is not needed any more and is kept for callers)."""
+    return Picture
 
 
 def write_bytes(path: Path, data: bytes) -> Path:
-    """Write ``data`` atomically (temporary file, then rename), with a clear message when it fails."""
+    """Write ``data`` atomically (:func:`perf_excel.outputs.write_atomic`), creating the folder."""
+    from ..outputs import os_error_text, write_atomic
+
     path = Path(path)
-    tmp = path.with_name(f".{path.name}.tmp")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp.write_bytes(data)
-        tmp.replace(path)
-    except PermissionError:
-        tmp.unlink(missing_ok=True)
-        raise OutputError(f"{path}：无法写入（文件可能已在 Word 中打开，请关闭后重试）") from None
     except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise OutputError(f"{path}：无法写入（{exc.strerror or exc}）") from None
-    return path
+        raise OutputError(f"{path.parent}：无法创建输出文件夹（{os_error_text(exc)}）") from None
+    return write_atomic(path, data, busy="无法写入（文件可能已在 Word 中打开，请关闭后重试）")
 
 
 # -- variables of a template ---------------------------------------------------------------------
@@ -318,24 +422,43 @@ def template_variables(name: str, data: bytes, env: SandboxedEnvironment | None 
     names: set[str] = set()
     from jinja2 import meta
 
+    run = _render_errors(name)
     for src in prepared.sources():
-        names |= meta.find_undeclared_variables(env.parse(src))
+        names |= run(lambda src=src: meta.find_undeclared_variables(env.parse(src)), src)
     return names
 
 
 # -- the prepared way ----------------------------------------------------------------------------
 
 
-class _FastImage:
-    """An inline picture for :class:`PreparedTemplate`: the same XML docxtpl's InlineImage makes."""
+class Picture:
+    """A picture in a template's context (the letter's chart): an opaque marker.
 
-    def __init__(self, owner: PreparedTemplate, png: bytes, width_mm: float) -> None:
-        self.owner, self.png, self.width = owner, png, Mm(width_mm)
+    It holds no reference to a template, an engine or anything else of the program, and has no
+    public attribute (the sandbox refuses attributes on it anyway): a template can only output it.
+    Where it is output, the engine rendering the document (:func:`render_docx` or
+    :class:`PreparedTemplate`) draws it, through :data:`_PICTURES`.
+    """
+
+    __slots__ = ("_png", "_width_mm")
+
+    def __init__(self, png: bytes, width_mm: float) -> None:
+        self._png, self._width_mm = bytes(png), float(width_mm)
 
     def __html__(self) -> str:
-        return self.owner._insert_image(self)
+        insert = _PICTURES.get()
+        if insert is None:
+            raise TemplateError("图片只能在渲染文档时插入")
+        return insert(self)
 
     __str__ = __html__
+
+    def __repr__(self) -> str:
+        return "<图片>"
+
+
+#: How the render in progress in this thread draws a :class:`Picture` (None: no render).
+_PICTURES: ContextVar[Callable[[Picture], str] | None] = ContextVar("perf_excel_pictures", default=None)
 
 
 class _RenderState:
@@ -400,6 +523,11 @@ class PreparedTemplate:
         self._media = {n for n, _ in self._members if n.startswith("word/media/")}
         ids = [int(v) for v in root.xpath("//@id") if v.isdigit()]
         self._next_shape_id = max(ids) + 1 if ids else 1
+        # Hyperlinks to outside the package, by part: a rendered part may use them only in a hyperlink.
+        try:
+            self._links = package_links(dict(self._members))
+        except LinkError as exc:
+            raise TemplateError(f"{name}：{exc}") from None
         self._state: _RenderState | None = None
         self._static: dict[str, _ZipEntry] | None = None
         self._constant: dict[str, bytes] = {}
@@ -415,15 +543,16 @@ class PreparedTemplate:
         return [self._body_src, *(src for _, src, _ in self._parts), *(t[0] for t in self._core_tpls.values())]
 
     # -- images
-    def image(self, png: bytes, width_mm: float) -> _FastImage:
-        """An inline picture for a context of this template."""
-        return _FastImage(self, png, width_mm)
+    def image(self, png: bytes, width_mm: float) -> Picture:
+        """An inline picture for a context (any template's: a :class:`Picture` belongs to none)."""
+        return Picture(png, width_mm)
 
-    def _insert_image(self, img: _FastImage) -> str:
+    def _insert_image(self, img: Picture) -> str:
         state = self._state
         if state is None:
             raise TemplateError(f"{self.name}：图片只能在渲染时插入")
-        sha1 = hashlib.sha1(img.png).hexdigest()
+        png = img._png
+        sha1 = hashlib.sha1(png).hexdigest()
         if sha1 not in state.images:
             used_rids = self._rids | {v[0] for v in state.images.values()}
             n = 1
@@ -433,16 +562,21 @@ class PreparedTemplate:
             k = 1
             while f"word/media/image{k}.png" in used_media:
                 k += 1
-            state.images[sha1] = (f"rId{n}", f"word/media/image{k}.png", img.png)
+            state.images[sha1] = (f"rId{n}", f"word/media/image{k}.png", png)
         rid = state.images[sha1][0]
-        image = Image.from_blob(img.png)
-        cx, cy = image.scaled_dimensions(img.width, None)
+        image = Image.from_blob(png)
+        cx, cy = image.scaled_dimensions(Mm(img._width_mm), None)
         inline = CT_Inline.new_pic_inline(self._next_shape_id, rid, image.filename, cx, cy)
         return f'</w:t></w:r><w:r><w:drawing>{inline.xml}</w:drawing></w:r><w:r><w:t xml:space="preserve">'
 
     # -- rendering
-    def _render_text(self, tpl, src: str, context: Mapping[str, Any], where: str) -> str:
+    def _render_text(self, tpl, src: str, context: Mapping[str, Any], where: str, part: str) -> str:
         xml = self._run(lambda: tpl.render(context), src, where)
+        # What Jinja code produced is checked like the template itself: a tag can assemble a field
+        # code or a linked picture (``{{ 'INCLUDE' ~ 'PICTURE' }}``) that the template's text hides.
+        problem = part_link_problem(part, xml, self._links.get(part))
+        if problem:
+            raise TemplateError(f"{self.name}（{where}）：渲染结果中，{problem}")
         # Undo the newlines put before paragraphs at preparation (the same as re.sub(r"\n<w:p([ >])", r"<w:p\1"),
         # without a template expansion per paragraph).
         xml = xml.replace("\n<w:p ", "<w:p ").replace("\n<w:p>", "<w:p>")
@@ -455,15 +589,17 @@ class PreparedTemplate:
             xml = DocxTemplate.resolve_listing(None, xml)  # type: ignore[arg-type]
         return xml
 
-    def _parse(self, xml: str, where: str, parser=None) -> etree._Element:
+    def _parse(self, xml: str, where: str, context: Mapping[str, Any], parser=None) -> etree._Element:
         try:
-            return etree.fromstring(xml.encode("utf-8"), parser=parser)
+            return etree.fromstring(xml.encode("utf-8", "surrogatepass"), parser=parser)
         except etree.XMLSyntaxError as exc:
-            raise TemplateError(f"{self.name}（{where}）：渲染结果不是有效的 XML（{exc}）") from None
+            problem = _data_error(self.name, context, where)
+            raise problem or TemplateError(f"{self.name}（{where}）：渲染结果不是有效的 XML（{exc}）") from None
 
     def render_body(self, context: Mapping[str, Any]) -> etree._Element:
         """The rendered ``<w:body>`` element (tables fitted, docPr ids renumbered as docxtpl does)."""
-        return self._body_tree(self._render_text(self._body_tpl, self._body_src, context, "正文"))
+        xml = self._render_text(self._body_tpl, self._body_src, context, "正文", self._doc_name)
+        return self._body_tree(xml, context)
 
     def _body_bytes(self, context: Mapping[str, Any]) -> bytes:
         """The rendered ``<w:body>`` as UTF-8 XML, parsed into a tree only when the tree must change.
@@ -478,19 +614,19 @@ class PreparedTemplate:
         is escaped: no ``safe`` filter or ``autoescape`` block in the template (decided once) and a
         context of plain data (dicts, lists, text, numbers: no ``Markup``, no other objects).
         """
-        xml = self._render_text(self._body_tpl, self._body_src, context, "正文")
+        xml = self._render_text(self._body_tpl, self._body_src, context, "正文", self._doc_name)
         if self._body_escaped and "docPr" not in xml and f'w:w="{_FLEX}"' not in xml and _plain_data(context):
-            data = xml.encode("utf-8")
+            data = xml.encode("utf-8", "surrogatepass")
             try:
                 pyexpat.ParserCreate().Parse(data, True)
             except pyexpat.ExpatError:
                 pass
             else:
                 return data
-        return etree.tostring(self._body_tree(xml))
+        return etree.tostring(self._body_tree(xml, context))
 
-    def _body_tree(self, xml: str) -> etree._Element:
-        tree = self._parse(xml, "正文", etree.XMLParser(huge_tree=True))
+    def _body_tree(self, xml: str, context: Mapping[str, Any]) -> etree._Element:
+        tree = self._parse(xml, "正文", context, etree.XMLParser(huge_tree=True))
         if "docPr" in xml:
             ids = 1000
             for elt in tree.iter("{http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing}docPr"):
@@ -503,6 +639,7 @@ class PreparedTemplate:
     def render(self, context: Mapping[str, Any]) -> bytes:
         """One document, as the bytes of a .docx file."""
         self._state = _RenderState()
+        token = _PICTURES.set(self._insert_image)
         try:
             ctx = dict(context)
             body = self._body_bytes(ctx)
@@ -513,6 +650,7 @@ class PreparedTemplate:
             images = list(self._state.images.values())
         finally:
             self._state = None
+            _PICTURES.reset(token)
         return self._zip(parts, images)
 
     def _render_part(self, partname: str, src: str, tpl, ctx: Mapping[str, Any]) -> bytes:
@@ -520,8 +658,8 @@ class PreparedTemplate:
         cached = self._constant.get(partname)
         if cached is not None:
             return cached
-        xml = self._render_text(tpl, src, ctx, "页眉页脚")
-        blob = serialize_part_xml(self._parse(xml, "页眉页脚", _OXML_PARSER))
+        xml = self._render_text(tpl, src, ctx, "页眉页脚", partname)
+        blob = serialize_part_xml(self._parse(xml, "页眉页脚", ctx, _OXML_PARSER))
         if not any(mark in src for mark in ("{{", "{%", "{#")):
             self._constant[partname] = blob
         return blob
@@ -535,7 +673,11 @@ class PreparedTemplate:
                 value = _plain(self._run(lambda tpl=tpl: tpl.render(ctx), src, "文档属性"))
                 if not any(mark in src for mark in ("{{", "{%", "{#")):
                     self._core_constant[prop] = value  # plain text renders to itself every time
-            setattr(props, prop, value)
+            try:
+                setattr(props, prop, value)
+            except ValueError:  # lxml refuses a control character
+                problem = _data_error(self.name, ctx, "文档属性")
+                raise problem or TemplateError(f"{self.name}（文档属性）：{prop} 含有 XML 不允许的字符") from None
         return serialize_part_xml(el)
 
     def _zip(self, parts: Mapping[str, bytes], images: list[tuple[str, str, bytes]]) -> bytes:
@@ -589,11 +731,13 @@ class PreparedTemplate:
             ctx = dict(ctx)
             first_ctx = first_ctx or ctx
             self._state = _RenderState()
+            token = _PICTURES.set(self._insert_image)
             try:
                 body = self.render_body(ctx)
                 local = list(self._state.images.values())
             finally:
                 self._state = None
+                _PICTURES.reset(token)
             # Give this document's pictures ids of their own in the merged package.
             for rid, _partname, png in local:
                 n = 1

@@ -10,9 +10,12 @@ render of the project's environment therefore goes through :func:`install_limits
 * a watchdog thread stops a render that runs longer than :data:`MAX_SECONDS` or makes the
   process grow by more than :data:`MAX_MEMORY_MB` (it raises an exception in the rendering
   thread, so even a loop that produces nothing is stopped);
-* ``*``, ``**`` and ``%`` are checked before they run: no text or list of more than
-  :data:`MAX_ITEMS` items, no power with a result of more than 100,000 bits, no format
-  width of six digits (also in ``str.format`` and the ``format``/``center``/``indent`` filters);
+* ``*``, ``**``, ``+``, ``-`` and ``%`` are checked before they run: no text or list of more
+  than :data:`MAX_ITEMS` items, no whole number of more than :data:`MAX_INT_BITS` bits (about
+  100 digits: one multiplication of two huge numbers runs in C, where the watchdog cannot stop
+  it, so ``{% set ns.x = ns.x * ns.x %}`` in a loop would overrun any time limit), no format
+  width of six digits (also in ``str.format`` and the ``format``/``center``/``indent`` filters),
+  and the ``replace`` and ``join`` filters build no text beyond :data:`MAX_ITEMS` characters;
 * ``lipsum`` (which builds text of any size) is removed; ``range`` is the sandbox's (≤ 100,000).
 
 A stopped render raises :class:`RenderLimitError`, a Jinja error, so the engine reports it
@@ -37,7 +40,16 @@ from typing import Any
 from jinja2.exceptions import TemplateRuntimeError
 from jinja2.sandbox import SandboxedEnvironment
 
-__all__ = ["MAX_CHARS", "MAX_ITEMS", "MAX_MEMORY_MB", "MAX_SECONDS", "RenderLimitError", "install_limits", "limits"]
+__all__ = [
+    "MAX_CHARS",
+    "MAX_INT_BITS",
+    "MAX_ITEMS",
+    "MAX_MEMORY_MB",
+    "MAX_SECONDS",
+    "RenderLimitError",
+    "install_limits",
+    "limits",
+]
 
 
 def _env_number(name: str, default: float) -> float:
@@ -56,7 +68,8 @@ MAX_CHARS = int(_env_number("PERF_EXCEL_RENDER_MB", 2048) * 2**20)
 MAX_MEMORY_MB = _env_number("PERF_EXCEL_RENDER_MEMORY_MB", 8192.0)
 #: Longest text or list ``*`` may build.
 MAX_ITEMS = 10_000_000
-_MAX_POWER_BITS = 100_000
+#: Largest whole number (in bits) ``*``, ``**``, ``+`` and ``-`` may produce: 2**333 is about 10**100.
+MAX_INT_BITS = 333
 _WIDE_FORMAT = re.compile(r"\d{6,}|%[-+ #0]*\*|\{[^{}]*:[^{}]*\{")
 
 
@@ -200,17 +213,36 @@ def _size(value: Any) -> int | None:
     return None
 
 
-def _call_binop(self: SandboxedEnvironment, context: Any, operator: str, left: Any, right: Any) -> Any:
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _int_too_big(operator: str, left: Any, right: Any) -> bool:
+    """Whether ``left operator right`` on whole numbers may exceed :data:`MAX_INT_BITS` (decided
+    from the operands' sizes, before anything is computed)."""
     if operator == "*":
+        return left.bit_length() + right.bit_length() > MAX_INT_BITS + 1
+    if operator == "**":
+        if right <= 0 or abs(left) <= 1:
+            return False
+        return right > MAX_INT_BITS or right * math.log2(abs(left)) > MAX_INT_BITS
+    return max(left.bit_length(), right.bit_length()) >= MAX_INT_BITS  # + and -
+
+
+def _call_binop(self: SandboxedEnvironment, context: Any, operator: str, left: Any, right: Any) -> Any:
+    if _is_int(left) and _is_int(right):
+        if operator != "%" and _int_too_big(operator, left, right):
+            what = "乘方" if operator == "**" else "整数运算"
+            raise RenderLimitError(f"模板中的{what}结果过大（超过约 100 位数字），已拒绝")
+    elif operator == "*":
         for seq, n in ((left, right), (right, left)):
             length = _size(seq)
             if length is not None and isinstance(n, int) and length * max(n, 0) > MAX_ITEMS:
                 raise RenderLimitError(f"模板中的重复运算结果过大（{length:,} × {n:,}），已拒绝")
-    elif operator == "**":
-        if isinstance(left, int) and isinstance(right, int) and right > 0 and abs(left) > 1:
-            bits = right * math.log2(abs(left))
-            if bits > _MAX_POWER_BITS:
-                raise RenderLimitError(f"模板中的乘方结果过大（{left}**{right}），已拒绝")
+    elif operator == "+":
+        a, b = _size(left), _size(right)
+        if a is not None and b is not None and a + b > MAX_ITEMS:
+            raise RenderLimitError(f"模板中的拼接结果过大（{a + b:,} 项），已拒绝")
     elif operator == "%" and isinstance(left, str) and _WIDE_FORMAT.search(left):
         _check_format(left)
     return self.binop_table[operator](left, right)
@@ -236,10 +268,37 @@ def _bounded_filter(name: str, original: Any, *width_args: int) -> Any:
     return bounded
 
 
+def _bounded_replace(original: Any) -> Any:
+    def replace(eval_ctx: Any, s: Any, old: Any, new: Any, count: Any = None) -> Any:
+        if isinstance(s, str) and isinstance(old, str) and isinstance(new, str) and len(new) > len(old):
+            hits = s.count(old) if old else len(s) + 1
+            if isinstance(count, int) and count >= 0:
+                hits = min(hits, count)
+            if len(s) + hits * (len(new) - len(old)) > MAX_ITEMS:
+                raise RenderLimitError(f"过滤器 replace 的结果过大（{len(s):,} 字符中 {hits:,} 处替换），已拒绝")
+        return original(eval_ctx, s, old, new, count)
+
+    replace.jinja_pass_arg = original.jinja_pass_arg  # type: ignore[attr-defined]
+    return replace
+
+
+def _bounded_join(original: Any) -> Any:
+    def join(eval_ctx: Any, value: Any, d: Any = "", attribute: Any = None) -> Any:
+        items = list(value)
+        size = len(d) * max(len(items) - 1, 0) if isinstance(d, str) else 0
+        size += sum(len(item) for item in items if isinstance(item, str))
+        if size > MAX_ITEMS:
+            raise RenderLimitError(f"过滤器 join 的结果过大（{size:,} 字符），已拒绝")
+        return original(eval_ctx, items, d, attribute)
+
+    join.jinja_pass_arg = original.jinja_pass_arg  # type: ignore[attr-defined]
+    return join
+
+
 def install_limits(env: SandboxedEnvironment) -> SandboxedEnvironment:
     """Put the render limits on ``env`` (see the module's docstring); returns ``env``."""
     env.concat = _bounded_concat  # type: ignore[assignment]
-    env.intercepted_binops = frozenset({"*", "**", "%"})
+    env.intercepted_binops = frozenset({"*", "**", "%", "+", "-"})
     env.call_binop = types.MethodType(_call_binop, env)  # type: ignore[method-assign]
     original_wrap = env.wrap_str_format
 
@@ -253,5 +312,7 @@ def install_limits(env: SandboxedEnvironment) -> SandboxedEnvironment:
     for name in ("center", "indent", "wordwrap", "truncate", "format"):
         if name in env.filters:
             env.filters[name] = _bounded_filter(name, env.filters[name])
+    env.filters["replace"] = _bounded_replace(env.filters["replace"])
+    env.filters["join"] = _bounded_join(env.filters["join"])
     env.globals.pop("lipsum", None)
     return env

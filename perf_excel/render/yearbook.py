@@ -15,7 +15,7 @@ from typing import Any
 
 from ..assess import Results
 from ..errors import InputError
-from .context import common_context
+from .context import common_context, plain_context
 from .engine import load_template, render_docx, write_bytes
 from .env import make_env, pts, rank_cn
 
@@ -159,13 +159,15 @@ def yearbook_context(results: Sequence[Results], sources: Sequence[str] = (), ch
         t["years"] = [f"{y}年" for y in years]
         t["source"] = source
     span = f"{years[0]}—{years[-1]}年" if len(years) > 1 else f"{years[0]}年"
-    return {
-        **common_context(latest),
-        "doc_title": f"绩效考核结果年鉴（{span}）",
-        "years": years,
-        "intro": f"本年鉴汇总{span}各年度绩效考核结果，包括各单位总分、类别排名、等次和各类别平均得分。",
-        "tables": tables,
-    }
+    return plain_context(
+        {
+            **common_context(latest),
+            "doc_title": f"绩效考核结果年鉴（{span}）",
+            "years": years,
+            "intro": f"本年鉴汇总{span}各年度绩效考核结果，包括各单位总分、类别排名、等次和各类别平均得分。",
+            "tables": tables,
+        }
+    )
 
 
 def write_yearbook_xlsx(ctx: dict[str, Any], path: str | Path) -> Path:
@@ -244,11 +246,11 @@ def render_yearbook(
     name, data = load_template(template, "yearbook.docx")
     out_dir = Path(out_dir)
     stem = ctx["doc_title"]
-    from .documents import safe_filename
+    from ..outputs import safe_name
 
-    docx_path = out_dir / (safe_filename(stem) + ".docx")
+    docx_path = out_dir / safe_name(stem, ".docx")
     render_docx(name, data, ctx, docx_path, make_env())
     paths = [docx_path]
     if xlsx:
-        paths.append(write_yearbook_xlsx(ctx, out_dir / (safe_filename(stem) + ".xlsx")))
+        paths.append(write_yearbook_xlsx(ctx, out_dir / safe_name(stem, ".xlsx")))
     return paths

@@ -1,0 +1,43 @@
+"""扣分 (``deduct``): 分值 − count × 每项扣分, floor 0."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+
+import numpy as np
+
+from ...errors import quote
+from ...model import Indicator
+from ...numbers import fmt2
+from ._common import N
+from .base import Method, Param, ParamProblem, Shown, positive
+
+
+def score_deduct(ind: Indicator, x: np.ndarray, groups: np.ndarray | None = None) -> np.ndarray:
+    """分值 − count × 每项扣分, floor 0."""
+    return np.maximum(ind.points - x * ind.per_item, 0.0)
+
+
+def explain_deduct(ind: Indicator, x: float, s: float, ctx: Mapping) -> str:
+    expr = f"{N(ind.points)}−{N(x)}×{N(ind.per_item)}"
+    if ind.points - x * ind.per_item < 0:
+        return f"扣分：{expr} < 0，得 0.00"
+    return f"扣分：{expr} = {fmt2(s)}"
+
+
+def check_deduct(ind: Indicator, shown: Shown) -> Iterator[ParamProblem]:
+    if ind.per_item is not None and not positive(ind.per_item):
+        yield ParamProblem("每项扣分", f"每项扣分 {quote(shown('每项扣分'))} 应大于 0")
+
+
+METHOD = Method(
+    key="deduct",
+    name="扣分",
+    score=score_deduct,
+    explain=explain_deduct,
+    params=(Param("每项扣分", "per_item", required=True),),
+    check=check_deduct,
+    parameters="每项扣分（数据填项数或次数）",
+    rule="分值 − 项数×每项扣分，最低 0 分",
+    example="每项扣分 2，发生 1 起，分值 10 → 8.00",
+)

@@ -1,0 +1,63 @@
+"""完成比例 (``ratio``): actual/target × 分值, 逆向 target/actual × 分值, capped at 分值 × 封顶."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+
+import numpy as np
+
+from ...errors import quote
+from ...model import Indicator
+from ...numbers import fmt2
+from ._common import ERR, N, cap
+from .base import Method, Param, ParamProblem, Shown, positive
+
+
+def score_ratio(ind: Indicator, x: np.ndarray, groups: np.ndarray | None = None) -> np.ndarray:
+    """actual/target × 分值 (逆向: target/actual × 分值), between 0 and 分值 × 封顶."""
+    top = ind.points * cap(ind)
+    with np.errstate(**ERR):
+        if ind.positive:
+            raw = x / ind.target * ind.points
+        else:
+            # An actual of 0 (no accidents, no complaints) is the best a reverse
+            # indicator can do: it takes the cap.
+            raw = np.where(x > 0, ind.target / x * ind.points, np.inf)
+    return np.clip(raw, 0.0, top)
+
+
+def explain_ratio(ind: Indicator, x: float, s: float, ctx: Mapping) -> str:
+    if ind.positive:
+        expr = f"{N(x)}/{N(ind.target)}×{N(ind.points)}"
+        raw = x / ind.target * ind.points
+    else:
+        if x <= 0:
+            return f"完成比例（逆向）：实际值 {N(x)} ≤ 0，得最高分 {fmt2(s)}"
+        expr = f"{N(ind.target)}/{N(x)}×{N(ind.points)}"
+        raw = ind.target / x * ind.points
+    label = "完成比例" if ind.positive else "完成比例（逆向）"
+    if raw > s + 1e-12:
+        return f"{label}：{expr} = {fmt2(raw)}，封顶 {fmt2(s)}"
+    if raw < 0:
+        return f"{label}：{expr} = {fmt2(raw)}，不低于 0，得 0.00"
+    return f"{label}：{expr} = {fmt2(s)}"
+
+
+def check_ratio(ind: Indicator, shown: Shown) -> Iterator[ParamProblem]:
+    if ind.target is not None and not positive(ind.target):
+        yield ParamProblem("目标值", f"完成比例的目标值 {quote(shown('目标值'))} 应大于 0")
+    if ind.cap is not None and not positive(ind.cap):
+        yield ParamProblem("封顶", f"封顶 {quote(shown('封顶'))} 应大于 0")
+
+
+METHOD = Method(
+    key="ratio",
+    name="完成比例",
+    score=score_ratio,
+    explain=explain_ratio,
+    params=(Param("目标值", "target", required=True), Param("封顶", "cap")),
+    check=check_ratio,
+    parameters="目标值；可选 封顶（默认 1）",
+    rule="正向 实际值/目标值×分值，逆向 目标值/实际值×分值，不超过 分值×封顶",
+    example="目标值 500，实际 487，分值 10 → 9.74",
+)
