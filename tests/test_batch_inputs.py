@@ -32,7 +32,6 @@ from perf_excel.errors import InputError
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "workbooks" / "demo_city_2025.xlsx"
-POSIX = os.name != "nt"
 
 
 class PanicException(BaseException):
@@ -108,14 +107,12 @@ SKIPPED = {
 }
 
 
-@pytest.mark.skipif(not POSIX, reason="FIFOs and /dev/zero are POSIX")
 def test_discover_takes_only_regular_files(special_folder: Path) -> None:
     found, ignored = _wait_ok(10, discover, special_folder)
     assert [rel for _, rel in found] == ["folder.xlsx/inner.xlsx", "good.xlsx", "linked.xlsx"]
     assert {i["source"]: i["reason"] for i in ignored} == SKIPPED
 
 
-@pytest.mark.skipif(not POSIX, reason="FIFOs and /dev/zero are POSIX")
 def test_batch_with_fifo_and_devices_ends_and_lists_them(special_folder: Path, tmp_path: Path, capsys) -> None:
     out = tmp_path / "out"
     summary = _wait_ok(60, run_batch, special_folder, out, jobs=1, converter=quick_converter)
@@ -131,7 +128,6 @@ def test_batch_with_fifo_and_devices_ends_and_lists_them(special_folder: Path, t
     assert fifo[1] == "忽略" and fifo[-1] == "不是普通文件（是命名管道（FIFO））"
 
 
-@pytest.mark.skipif(not POSIX, reason="FIFOs and /dev/zero are POSIX")
 def test_fifo_or_device_named_on_the_command_line_is_skipped(special_folder: Path, tmp_path: Path, capsys) -> None:
     argv = ["batch", str(special_folder / "fifo.xlsx"), str(special_folder / "zero.xlsx"), "-o", str(tmp_path / "o")]
     assert _wait_ok(60, main, argv) == 0
@@ -140,7 +136,6 @@ def test_fifo_or_device_named_on_the_command_line_is_skipped(special_folder: Pat
     assert "跳过  zero.xlsx：不是普通文件（指向字符设备）" in err
 
 
-@pytest.mark.skipif(not POSIX, reason="FIFOs are POSIX")
 def test_file_swapped_for_a_fifo_after_discovery_is_refused(tmp_path: Path) -> None:
     """The type is checked again on the open descriptor: no blocking open, no endless read."""
     fifo = tmp_path / "x.xlsx"
@@ -149,7 +144,6 @@ def test_file_swapped_for_a_fifo_after_discovery_is_refused(tmp_path: Path) -> N
         _wait_ok(5, batch._file_sha256, fifo, "x.xlsx")
 
 
-@pytest.mark.skipif(not POSIX, reason="FIFOs are POSIX")
 def test_descriptor_is_checked_too(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Past the path check (the file was swapped in between), the open descriptor is checked."""
     fifo = tmp_path / "x.xlsx"
@@ -418,7 +412,6 @@ def test_full_disk_everywhere_still_prints_the_summary(tmp_path: Path, monkeypat
 # --------------------------------------------------------------------------- permissions
 
 
-@pytest.mark.skipif(not POSIX, reason="file modes are POSIX")
 def test_outputs_honour_the_umask(tmp_path: Path) -> None:
     src = tmp_path / "in"
     src.mkdir()

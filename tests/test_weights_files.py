@@ -12,8 +12,6 @@ import pytest
 
 from perf_excel import cli, cli_weights
 
-POSIX = os.name != "nt"
-
 
 def _run(argv: list[str], seconds: float = 10) -> int:
     box: dict = {}
@@ -37,14 +35,8 @@ def _fifo(path: Path) -> Path:
             "d.csv 第 2 行：有一个字段超过 128 KB，不像判断矩阵或数据表；请检查文件内容",
         ),
         (lambda p: p.mkdir(), "d.csv：不是普通文件（是文件夹）"),
-        pytest.param(
-            lambda p: p.symlink_to("/dev/zero"),
-            "d.csv：不是普通文件（指向字符设备）",
-            marks=pytest.mark.skipif(not POSIX, reason="/dev/zero is POSIX"),
-        ),
-        pytest.param(
-            _fifo, "d.csv：不是普通文件（是命名管道（FIFO））", marks=pytest.mark.skipif(not POSIX, reason="FIFO")
-        ),
+        (lambda p: p.symlink_to("/dev/zero"), "d.csv：不是普通文件（指向字符设备）"),
+        (_fifo, "d.csv：不是普通文件（是命名管道（FIFO））"),
         (lambda p: p.symlink_to(p.parent / "missing.csv"), "d.csv：是一个符号链接，但它指向的文件不存在或无法访问"),
         (lambda p: None, "d.csv：文件不存在，请检查路径"),
         (
@@ -70,7 +62,6 @@ def test_csv_over_the_size_bound(tmp_path: Path, capsys, monkeypatch: pytest.Mon
     assert capsys.readouterr().err.strip() == "d.csv：文件过大（3.5 KB，上限 2.0 KB），已拒绝读取"
 
 
-@pytest.mark.skipif(not POSIX, reason="FIFOs are POSIX")
 def test_workbook_that_is_a_fifo(tmp_path: Path, capsys) -> None:
     path = _fifo(tmp_path / "m.xlsx")
     assert _run(["weights", "ahp", str(path)]) == 1
