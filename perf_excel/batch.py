@@ -593,7 +593,9 @@ class _OutLock:
 
     def acquire(self) -> None:
         try:
-            fh = open(self.path, "a+", encoding="utf-8")  # noqa: SIM115 - held for the whole run
+            # Never through a link planted in the output folder: the lock file is truncated below.
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o666)
+            fh = open(fd, "a+", encoding="utf-8")  # noqa: SIM115 - held for the whole run
         except OSError as exc:
             out_dir = self.path.parent.parent
             raise OutputError(f"无法在输出文件夹 {out_dir} 中创建锁文件（{os_reason(exc)}）") from None
@@ -1352,18 +1354,22 @@ def run_batch(
         def on_done(task: _Task, outcome: Outcome) -> None:
             record = records[task.index]
             record.sha256 = task.sha256
-            _fill(record, outcome["record"])
+            data, outputs = outcome["record"], []
             old = manifest.get(task.rel) or {}
-            if record.status == OK:
+            if data.get("status") == OK:
+                # The record says OK only once its outputs are in place: a Ctrl-C during the
+                # commit leaves it not run (converted again next time), never OK without outputs.
                 try:
-                    record.outputs = _commit_outputs(out, task.out_rel, outcome["files"])
+                    outputs = _commit_outputs(out, task.out_rel, outcome["files"])
                 except OutputError as exc:
-                    _fill(record, _failure(KIND_OUTPUT, str(exc))["record"])
+                    data = _failure(KIND_OUTPUT, str(exc))["record"]
                 except OSError as exc:
                     where = Path(exc.filename).name if exc.filename else task.out_rel
                     reason = f"{task.rel}：无法写入输出 {where}（{os_reason(exc)}），此工作簿的输出不完整"
-                    _fill(record, _failure(KIND_OUTPUT, reason)["record"])
+                    data = _failure(KIND_OUTPUT, reason)["record"]
+            _fill(record, data)
             if record.status == OK:
+                record.outputs = outputs
                 _remove_stale(out, old.get("outputs", []), record.outputs)
                 manifest[task.rel] = {
                     "sha256": task.sha256,

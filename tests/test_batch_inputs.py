@@ -424,3 +424,21 @@ def test_outputs_honour_the_umask(tmp_path: Path) -> None:
         os.umask(old)
     for path in (out / "a" / "结果.xlsx", out / SUMMARY_JSON, out / SUMMARY_XLSX):
         assert stat.S_IMODE(path.stat().st_mode) == 0o644, path
+
+
+def test_lock_file_planted_as_a_link_is_not_followed(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # The lock file is truncated when taken: a link planted in its place must not empty the victim.
+    src = tmp_path / "in"
+    src.mkdir()
+    shutil.copy(DEMO, src / "a.xlsx")
+    out = tmp_path / "out"
+    (out / batch.STATE_DIR).mkdir(parents=True)
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep me", encoding="utf-8")
+    (out / batch.STATE_DIR / batch.LOCK).symlink_to(victim)
+    code = main(["batch", str(src), "-o", str(out), "--results-only"])
+    assert code == 1
+    assert victim.read_text(encoding="utf-8") == "keep me"
+    err = capsys.readouterr().err
+    assert "无法在输出文件夹" in err and "创建锁文件" in err
+    assert "Traceback" not in err
