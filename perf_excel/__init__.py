@@ -2,20 +2,20 @@
 
 The core (this package's top level) imports no file, Excel or Word library:
 ``assess`` scores a :class:`Scheme` on data. Adapters live in their own modules and
-are loaded only when used: ``read_workbook`` (perf_excel.workbook), ``render``
-(perf_excel.render), ``udfs`` (Excel custom functions), ``cli``.
+are loaded only when used: ``read_workbook`` (perf_excel.xlsx.reader), ``render``
+(perf_excel.documents), ``udfs`` (Excel custom functions), ``cli``.
 """
 
 from __future__ import annotations
 
 # First: makes Ctrl-C quiet while `perf-excel` starts (the imports below take a second).
-from . import _interrupt  # noqa: F401
-from .assess import Results, assess
-from .build import build_scheme, load_tables
-from .dataset import Dataset
-from .errors import InputError, OutputError, PerfExcelError, Problem, TemplateError, UsageError
-from .model import Adjustment, Band, Correction, Indicator, Scheme, Settings, Unit, Veto
-from .tables import Table
+from perf_excel import _interrupt  # noqa: F401
+from perf_excel.core.assess import Results, assess
+from perf_excel.core.build import build_scheme, load_tables
+from perf_excel.core.dataset import Dataset
+from perf_excel.core.errors import InputError, OutputError, PerfExcelError, Problem, TemplateError, UsageError
+from perf_excel.core.model import Adjustment, Band, Correction, Indicator, Scheme, Settings, Unit, Veto
+from perf_excel.core.tables import Table
 
 __all__ = [
     "Adjustment",
@@ -47,7 +47,7 @@ __version__ = "0.1.0"
 def __getattr__(name: str) -> object:
     # Adapters are imported lazily so that ``import perf_excel`` stays free of openpyxl.
     if name == "read_workbook":
-        from .workbook import read_workbook
+        from perf_excel.xlsx.reader import read_workbook
 
         return read_workbook
     raise AttributeError(name)

@@ -19,9 +19,9 @@ import numpy as np
 import pandas as pd
 
 from perf_excel import assess
-from perf_excel.build import parse_bands
-from perf_excel.dataset import Dataset
-from perf_excel.model import Adjustment, Indicator, Scheme, Settings, Unit, Veto
+from perf_excel.core.build import parse_bands
+from perf_excel.core.dataset import Dataset
+from perf_excel.core.model import Adjustment, Indicator, Scheme, Settings, Unit, Veto
 
 CATEGORIES = ("县市区", "市直部门", "国有企业", "事业单位", "开发区")
 BANDS = parse_bands(">=95:1; >=90:0.8; >=80:0.6; else:0.2")

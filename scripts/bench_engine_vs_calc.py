@@ -170,8 +170,8 @@ def main(argv: list[str] | None = None) -> dict:
     case = make_bench_case(args.units, args.indicators)
     inp, formulas = case_files(case, folder)
 
-    from perf_excel.assess import assess
-    from perf_excel.workbook import read_workbook
+    from perf_excel.core.assess import assess
+    from perf_excel.xlsx.reader import read_workbook
 
     scheme, dataset, _ = read_workbook(inp)
     assess_wall = best_of(lambda: assess(scheme, dataset), 5)

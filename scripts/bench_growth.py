@@ -28,7 +28,7 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args(argv)
 
-    from perf_excel.assess import assess
+    from perf_excel.core.assess import assess
 
     sizes = [int(s) for s in args.sizes.split(",")]
     figures: dict = {"indicators": args.indicators}

@@ -34,8 +34,8 @@ from bench_workbooks import make_bench_case, write_input_workbook
 
 
 def letter_results(n_units: int, n_indicators: int, folder: Path):
-    from perf_excel.assess import assess
-    from perf_excel.workbook import read_workbook
+    from perf_excel.core.assess import assess
+    from perf_excel.xlsx.reader import read_workbook
 
     path = folder / f"case_{n_units}x{n_indicators}.xlsx"
     if not path.exists():
@@ -65,8 +65,8 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args(argv)
 
-    from perf_excel.render import render_letters, render_letters_naive
-    from perf_excel.render.canon import canonical_parts, diff_parts
+    from perf_excel.documents import render_letters, render_letters_naive
+    from perf_excel.documents.canon import canonical_parts, diff_parts
 
     folder = Path(args.dir)
     folder.mkdir(parents=True, exist_ok=True)
@@ -96,7 +96,7 @@ def main(argv: list[str] | None = None) -> dict:
 
     # Building every letter's context (numbers, explanations) is the same work both ways; time it
     # alone so that the template work can be compared by itself too.
-    from perf_excel.render.context import LetterContexts
+    from perf_excel.documents.context import LetterContexts
 
     builder = LetterContexts(results)
     _, context_cpu = timed(lambda: [builder.context(u) for u in units])

@@ -26,10 +26,10 @@ from bench_workbooks import make_bench_case, write_input_workbook
 _ALL_IN_ONE = """
 import sys
 from pathlib import Path
-from perf_excel.assess import assess
-from perf_excel.render import render_bulletin, render_letters
-from perf_excel.workbook import read_workbook
-from perf_excel.writer import write_results
+from perf_excel.core.assess import assess
+from perf_excel.documents import render_bulletin, render_letters
+from perf_excel.xlsx.reader import read_workbook
+from perf_excel.xlsx.writer import write_results
 
 src, out, n = Path(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3])
 out.mkdir(parents=True, exist_ok=True)
@@ -59,7 +59,9 @@ def main(argv: list[str] | None = None) -> dict:
     score = run_child([*perf_excel(), "score", str(path), "-o", str(out / "结果.xlsx")]).check("perf-excel score")
     every = run_child([sys.executable, "-c", _ALL_IN_ONE, str(path), str(out / "all"), str(args.letters)])
     every.check("score + report + letters")
-    baseline = run_child([sys.executable, "-c", "import perf_excel.render, perf_excel.writer, perf_excel.workbook"])
+    baseline = run_child(
+        [sys.executable, "-c", "import perf_excel.documents, perf_excel.xlsx.writer, perf_excel.xlsx.reader"]
+    )
     peak = max(score.max_rss_mib, every.max_rss_mib)
     return {
         "units": args.units,

@@ -57,7 +57,7 @@ def main(argv: list[str] | None = None) -> dict:
     if not path.exists():
         write_input_workbook(make_bench_case(args.units, args.indicators), path)
 
-    from perf_excel.workbook import read_tables, read_workbook
+    from perf_excel.xlsx.reader import read_tables, read_workbook
 
     calamine_raw(path)  # warm the page cache and the imports
     raw = tables = full = float("inf")
@@ -79,7 +79,7 @@ def main(argv: list[str] | None = None) -> dict:
         "goal_within_1.3x": full / raw <= 1.3,
     }
     try:  # the safety scan of the zip package that read_tables runs first (perf_excel/safety.py)
-        from perf_excel.safety import check_package
+        from perf_excel.xlsx.safety import check_package
     except ImportError:
         check_package = None
     if check_package is not None:

@@ -62,7 +62,7 @@ def main() -> int:
 
     from python_calamine import CalamineWorkbook
 
-    from perf_excel.workbook import read_workbook
+    from perf_excel.xlsx.reader import read_workbook
 
     def calamine_only() -> None:
         wb = CalamineWorkbook.from_path(str(path))

@@ -29,7 +29,7 @@ from xml.sax.saxutils import escape
 
 import numpy as np
 
-from perf_excel.tables import col_letter
+from perf_excel.core.tables import col_letter
 
 CATEGORIES = ("县市区", "市直部门", "国有企业", "事业单位", "开发区")
 DIMENSIONS = ("经济发展", "公共服务", "风险防控", "可持续性", "共性目标")

@@ -219,7 +219,7 @@ _UNCHECKED_METHODS = ("定性", "扣分")
 def calm_outliers(values: dict[str, dict[str, object]], keep: set[tuple[str, str]] = frozenset()) -> None:
     """Move every value whose robust z within its category exceeds ``CALM_Z`` to that z, in place.
 
-    The same statistic as :func:`perf_excel.anomalies.robust_z` (0.6745 (x − median) / MAD);
+    The same statistic as :func:`perf_excel.core.anomalies.robust_z` (0.6745 (x − median) / MAD);
     the value stays on its side of the median, so the median and the MAD do not move.
     Cells in ``keep`` (planted anomalies) are left alone.
     """
@@ -727,7 +727,7 @@ def exante_contents():
 
 
 def write_styled(path: Path, settings, sheets, categories) -> None:
-    from perf_excel.blank import fill_workbook
+    from perf_excel.xlsx.blank import fill_workbook
 
     wb = fill_workbook(settings, sheets, categories=categories)
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -217,7 +217,7 @@ def configure(wb) -> None:
 
 def build(out_dir: Path = OUT) -> Path:
     sys.path.insert(0, str(ROOT))
-    from perf_excel._xlstandin import udf_vba_module
+    from support.xlstandin import udf_vba_module
 
     with tempfile.TemporaryDirectory() as tmp:
         template = quickstart(Path(tmp))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sys
 
-from perf_excel.render.golden import write_golden
+from support.golden import write_golden
 
 
 def main() -> int:

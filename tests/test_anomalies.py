@@ -6,11 +6,11 @@ import numpy as np
 import pytest
 
 from perf_excel import cli
-from perf_excel.anomalies import find_anomalies, history_from_table, robust_z
-from perf_excel.anomaly_report import check_anomalies, derive_all
-from perf_excel.assess import assess
-from perf_excel.build import build_scheme
-from perf_excel.tables import Table
+from perf_excel.core.anomalies import find_anomalies, history_from_table, robust_z
+from perf_excel.core.assess import assess
+from perf_excel.core.build import build_scheme
+from perf_excel.core.tables import Table
+from perf_excel.xlsx.history import check_anomalies, derive_all
 
 F = "异动.xlsx"
 UNITS = ["A1", "A2", "A3", "A4", "A5", "A6", "B1", "B2"]

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from perf_excel import cli
-from perf_excel.anomaly_report import collect_anomalies
-from perf_excel.build import build_scheme
-from perf_excel.workbook import read_tables
+from perf_excel.core.build import build_scheme
+from perf_excel.xlsx.history import collect_anomalies
+from perf_excel.xlsx.reader import read_tables
 
 WB = Path(__file__).resolve().parents[1] / "workbooks"
 

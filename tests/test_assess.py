@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 
 from perf_excel import InputError, assess
-from perf_excel.assess import assign_grades, competition_ranks, excellent_quota
-from perf_excel.model import Adjustment, Correction, Indicator, Scheme, Settings, Unit, Veto
+from perf_excel.core.assess import assign_grades, competition_ranks, excellent_quota
+from perf_excel.core.model import Adjustment, Correction, Indicator, Scheme, Settings, Unit, Veto
 
 NA = "不适用"
 

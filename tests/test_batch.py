@@ -32,7 +32,7 @@ from perf_excel.batch import (
     safe_relpath,
 )
 from perf_excel.cli import main
-from perf_excel.errors import OutputError, TemplateError
+from perf_excel.core.errors import OutputError, TemplateError
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "workbooks" / "demo_city_2025.xlsx"
@@ -183,7 +183,7 @@ def test_path_components_are_windows_safe(name: str) -> None:
 
 def test_path_components_follow_the_shared_file_name_rule() -> None:
     """One rule for every output name: batch's folders and files are named as ``report`` names them."""
-    from perf_excel.outputs import safe_name
+    from perf_excel.files.outputs import safe_name
 
     for name in ("a:b", "江北\\区:CON", 'A<>|?*"区. ', "A01 北区（试点）", "单位" * 100 + ".docx"):
         assert safe_relpath(name).parts[-1] == safe_name(name.replace("\\", "/").split("/")[-1])
@@ -288,7 +288,7 @@ def test_good_converted_bad_reported(converted) -> None:
     assert summary.exit_code == 1
     assert [i["source"] for i in summary.ignored] == ["~$good.xlsx"]
     # The results workbook of each good one, in a folder named after it (sanitised by the shared rule).
-    from perf_excel.outputs import safe_name
+    from perf_excel.files.outputs import safe_name
 
     for folder in ("good", "县区/北区/" + safe_name("南城:2025?")):
         results = out / folder / "结果.xlsx"
@@ -680,7 +680,7 @@ def test_terminal_progress_bar_prints_failures_above_it() -> None:
     import io
 
     from perf_excel.batch import FileRecord
-    from perf_excel.cli_batch import _Reporter
+    from perf_excel.cli.batch import _Reporter
 
     stream = io.StringIO()
     stream.isatty = lambda: True  # type: ignore[method-assign]

@@ -14,7 +14,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from perf_excel import batch, infile
+from perf_excel import batch
 from perf_excel.batch import (
     FAILED,
     OK,
@@ -28,7 +28,8 @@ from perf_excel.batch import (
     run_guarded,
 )
 from perf_excel.cli import main
-from perf_excel.errors import InputError
+from perf_excel.core.errors import InputError
+from perf_excel.files import inputs as infile
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "workbooks" / "demo_city_2025.xlsx"
@@ -269,12 +270,12 @@ def test_classify_exception(exc: BaseException, kind: str, reason: str) -> None:
 )
 def test_data_caused_errors_in_the_reader_are_input_errors(monkeypatch: pytest.MonkeyPatch, exc, kind: str) -> None:
     """What the reader lets escape becomes a failed record of its kind; only bugs are internal."""
-    import perf_excel.workbook
+    import perf_excel.xlsx.reader
 
     def broken(*args, **kwargs):
         raise exc
 
-    monkeypatch.setattr(perf_excel.workbook, "read_workbook", broken)
+    monkeypatch.setattr(perf_excel.xlsx.reader, "read_workbook", broken)
     outcome = run_guarded(convert_workbook, "县区/坏.xlsx", DEMO.read_bytes(), {"documents": False})
     record = outcome["record"]
     assert (record["status"], record["kind"]) == (FAILED, kind)
@@ -347,8 +348,8 @@ def test_outputs_whose_names_collide_are_all_written(tmp_path: Path) -> None:
 
 
 def test_letters_overwritten_by_the_renderer_are_reported(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    import perf_excel.render as render
-    from perf_excel.render.documents import LetterRun
+    import perf_excel.documents as render
+    from perf_excel.documents.letters import LetterRun
 
     def one_file_for_two(results, out_dir):
         out_dir.mkdir(parents=True, exist_ok=True)

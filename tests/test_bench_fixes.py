@@ -11,10 +11,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from perf_excel.assess import assess
-from perf_excel.build import parse_bands
-from perf_excel.dataset import Dataset
-from perf_excel.model import Indicator, Scheme, Settings, Unit
+from perf_excel.core.assess import assess
+from perf_excel.core.build import parse_bands
+from perf_excel.core.dataset import Dataset
+from perf_excel.core.model import Indicator, Scheme, Settings, Unit
 
 
 def _results():
@@ -75,7 +75,7 @@ def _wide_results():
 def test_wide_detail_sheet_holds_every_score(tmp_path, monkeypatch):
     from openpyxl import load_workbook
 
-    from perf_excel import writer
+    from perf_excel.xlsx import writer
 
     monkeypatch.setattr(writer, "DETAIL_LONG_LIMIT", 0)  # force the wide form on a small case
     out = writer.write_results(_wide_results(), tmp_path / "结果.xlsx")
@@ -110,7 +110,7 @@ def test_wide_detail_sheet_holds_every_score(tmp_path, monkeypatch):
 def test_package_scan_finds_the_farthest_row_and_column(tmp_path, cells, extent):
     from openpyxl import Workbook
 
-    from perf_excel.safety import check_package
+    from perf_excel.xlsx.safety import check_package
 
     wb = Workbook()
     for ref in cells:
@@ -123,7 +123,7 @@ def test_package_scan_finds_the_farthest_row_and_column(tmp_path, cells, extent)
 
 
 def test_missing_value_warnings_follow_the_indicator_categories():
-    from perf_excel.anomalies import find_anomalies
+    from perf_excel.core.anomalies import find_anomalies
 
     indicators = (
         Indicator("A", "全部", "经济", 10.0, "ratio", target=100.0),
@@ -150,8 +150,8 @@ def test_write_back_uses_the_wide_detail_sheet_beyond_the_limit(tmp_path, monkey
 
     from openpyxl import load_workbook
 
-    from perf_excel import writeback
-    from perf_excel.workbook import read_workbook
+    from perf_excel.xlsx import writeback
+    from perf_excel.xlsx.reader import read_workbook
 
     demo = Path(__file__).resolve().parents[1] / "workbooks" / "demo_city_2025.xlsx"
     path = tmp_path / "考核.xlsx"

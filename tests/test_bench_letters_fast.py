@@ -17,15 +17,15 @@ import numpy as np
 import pytest
 from lxml import etree
 
+from perf_excel.core.errors import TemplateError
 from perf_excel.core.methods.band import match_band, match_band_scalar
 from perf_excel.core.methods.efficacy import _efficacy_level, _efficacy_parts
-from perf_excel.errors import TemplateError
-from perf_excel.model import Band, Indicator
-from perf_excel.render.canon import canonical_xml
-from perf_excel.render.context import LetterContexts
-from perf_excel.render.engine import PreparedTemplate, load_template
-from perf_excel.render.env import make_env
-from perf_excel.render.samples import sample_results
+from perf_excel.core.model import Band, Indicator
+from perf_excel.documents.canon import canonical_xml
+from perf_excel.documents.context import LetterContexts
+from perf_excel.documents.engine import PreparedTemplate, load_template
+from perf_excel.documents.env import make_env
+from perf_excel.documents.samples import sample_results
 
 RESULTS = sample_results()
 
@@ -139,14 +139,14 @@ def _decimal_round_half_up(value: float, digits: int) -> float:
     ],
 )
 def test_round_half_up_by_hand(value, digits, expected):
-    from perf_excel.numbers import round_half_up
+    from perf_excel.core.numbers import round_half_up
 
     got = round_half_up(value, digits)
     assert got == expected and math.copysign(1, got) == math.copysign(1, expected)
 
 
 def test_round_half_up_equals_the_decimal_definition_on_many_values():
-    from perf_excel.numbers import round_half_up
+    from perf_excel.core.numbers import round_half_up
 
     rng = np.random.default_rng(9)
     values = list(rng.uniform(-1000, 1000, 20_000))
@@ -184,7 +184,7 @@ def test_raw_markup_with_an_undeclared_prefix_is_still_refused():
     ],
 )
 def test_plain_data(value, plain):
-    from perf_excel.render.engine import _plain_data
+    from perf_excel.documents.engine import _plain_data
 
     assert _plain_data(value) is plain
 

@@ -12,8 +12,8 @@ import zipfile
 
 import pytest
 
-from perf_excel.errors import InputError
-from perf_excel.safety import MAX_SHEET_CELLS, QUICK_COLS, QUICK_ROWS, QUICK_SCAN_BYTES, check_package
+from perf_excel.core.errors import InputError
+from perf_excel.xlsx.safety import MAX_SHEET_CELLS, QUICK_COLS, QUICK_ROWS, QUICK_SCAN_BYTES, check_package
 
 _NS = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
 _REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"

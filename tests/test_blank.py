@@ -9,7 +9,7 @@ import pytest
 
 from perf_excel.cli import main
 from perf_excel.core.methods import WORKBOOK_NAMES as METHODS
-from perf_excel.workbook import read_workbook
+from perf_excel.xlsx.reader import read_workbook
 
 
 @pytest.fixture(scope="module")
@@ -117,7 +117,7 @@ def test_blank_filled_in_by_hand_scores_without_surprises(blank: Path, tmp_path:
     assert main(["check", str(path)]) == 0
     scheme, dataset, warnings = read_workbook(path)
     assert [u.code for u in scheme.units] == ["001", "002"]  # text codes kept as typed
-    from perf_excel.assess import assess
+    from perf_excel.core.assess import assess
 
     table = assess(scheme, dataset).table
     # 甲: 95/100×60 = 57, 40−1×10 = 30 → 87; 乙: 80/100×60 = 48, 40 → 88
@@ -132,7 +132,7 @@ def test_example_checks_clean_and_scores_as_computed_by_hand(tmp_path: Path) -> 
     assert main(["new", str(path), "--example"]) == 0
     scheme, dataset, warnings = read_workbook(path)
     assert warnings == []
-    from perf_excel.assess import assess
+    from perf_excel.core.assess import assess
 
     t = assess(scheme, dataset).table
     # X01: E01 7.6 between 良好 7 and 优秀 8: 30×0.8 + 0.6/1×30×0.2 = 27.6; K01 96 → 25; K02 98 ≥ 95 → 15;

@@ -8,13 +8,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from perf_excel.assess import assess
-from perf_excel.build import build_scheme
-from perf_excel.dataset import Dataset
-from perf_excel.errors import InputError
-from perf_excel.formula import FormulaError, check_formulas, derive_columns, formula_names, parse_formula
-from perf_excel.model import Indicator, Unit
-from perf_excel.tables import Table
+from perf_excel.core.assess import assess
+from perf_excel.core.build import build_scheme
+from perf_excel.core.dataset import Dataset
+from perf_excel.core.errors import InputError
+from perf_excel.core.formula import FormulaError, check_formulas, derive_columns, formula_names, parse_formula
+from perf_excel.core.model import Indicator, Unit
+from perf_excel.core.tables import Table
 
 ENV = {"a": np.array([6.0]), "b": np.array([4.0]), "就业人数": np.array([30.0]), "财政投入": np.array([200000.0])}
 

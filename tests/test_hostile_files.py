@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from perf_excel import safety
 from perf_excel.cli import main
+from perf_excel.xlsx import safety
 
 CORPUS = Path(__file__).parent / "data" / "malicious"
 DEMO = Path(__file__).parents[1] / "workbooks" / "demo_city_2025.xlsx"

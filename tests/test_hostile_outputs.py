@@ -27,8 +27,8 @@ import pytest
 from hostile_xlsx import Sheet, write_xlsx
 from lxml import etree
 
-from perf_excel import outputs
 from perf_excel.cli import main
+from perf_excel.files import outputs
 
 NS = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main"}
 
@@ -166,7 +166,7 @@ def test_yearbook(hostile: Path, tmp_path: Path) -> None:
 def test_safe_cell(tmp_path: Path, payload: str) -> None:
     from openpyxl import Workbook
 
-    from perf_excel.writer import safe_cell
+    from perf_excel.xlsx.writer import safe_cell
 
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("x")
@@ -356,7 +356,7 @@ def test_pdf_documents_reach_soffice_as_our_own_absolute_names(
 
 
 def test_pdf_timeout_kills_the_whole_soffice_group(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from perf_excel.render.pdf import to_pdf
+    from perf_excel.documents.pdf import to_pdf
 
     pids = tmp_path / "pids"
     soffice = _fake_soffice(tmp_path, f'sleep 60 &\necho $! > "{pids}"\nwait\n')
@@ -532,7 +532,7 @@ def test_full_disk_leaves_no_half_written_file(
 def test_errors_at_the_boundary(
     book: Path, monkeypatch, capsys, raised: BaseException, code: int, message: str
 ) -> None:
-    from perf_excel import cli_score
+    from perf_excel.cli import score as cli_score
 
     def command(args):
         raise raised

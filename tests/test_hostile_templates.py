@@ -27,12 +27,12 @@ from docx import Document
 from hostile_docx import HYPERLINK, RENDERED_SHAPES, SHAPES, add_rel, base_parts, docx_bytes, in_body
 from hostile_xlsx import Sheet, write_xlsx
 
-from perf_excel import safety
 from perf_excel.cli import main
-from perf_excel.errors import InputError, TemplateError
-from perf_excel.render.context import plain_context
-from perf_excel.render.engine import Picture
-from perf_excel.render.limits import limits
+from perf_excel.core.errors import InputError, TemplateError
+from perf_excel.documents.context import plain_context
+from perf_excel.documents.engine import Picture
+from perf_excel.documents.limits import limits
+from perf_excel.xlsx import safety
 
 W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 R_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -255,7 +255,7 @@ class FakeChart:
 
 @pytest.fixture
 def charts(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("perf_excel.render.documents.ChartMaker", FakeChart)
+    monkeypatch.setattr("perf_excel.documents.letters.ChartMaker", FakeChart)
 
 
 _PLAIN = (str, int, float, bool, type(None))
@@ -282,10 +282,10 @@ def assert_plain(value: object, path: str = "context") -> None:
 
 
 def _contexts(kind: str) -> list[dict]:
-    from perf_excel.anomalies import Anomaly
-    from perf_excel.render.context import LetterContexts, bulletin_context
-    from perf_excel.render.samples import sample_results, sample_years
-    from perf_excel.render.yearbook import yearbook_context
+    from perf_excel.core.anomalies import Anomaly
+    from perf_excel.documents.context import LetterContexts, bulletin_context
+    from perf_excel.documents.samples import sample_results, sample_years
+    from perf_excel.documents.yearbook import yearbook_context
 
     results = sample_results()
     if kind == "bulletin":
@@ -380,8 +380,8 @@ def test_objects_in_the_letter_context_are_closed(
 @pytest.mark.parametrize("engine", ["prepared", "docxtpl"])
 @pytest.mark.parametrize("payload", ["{{ chart.owner }}", "{{ chart.tpl }}", "{{ chart.__class__.__mro__ }}"])
 def test_picture_is_opaque_in_both_engines(tmp_path: Path, engine: str, payload: str) -> None:
-    from perf_excel.render.engine import PreparedTemplate, render_docx
-    from perf_excel.render.env import make_env
+    from perf_excel.documents.engine import PreparedTemplate, render_docx
+    from perf_excel.documents.env import make_env
 
     data = make_template(tmp_path / "t.docx", payload, "body").read_bytes()
     ctx = _contexts("letter")[0]
@@ -396,8 +396,8 @@ def test_picture_is_opaque_in_both_engines(tmp_path: Path, engine: str, payload:
 
 @pytest.mark.parametrize("engine", ["prepared", "docxtpl"])
 def test_picture_is_drawn_where_output(tmp_path: Path, engine: str) -> None:
-    from perf_excel.render.engine import PreparedTemplate, render_docx
-    from perf_excel.render.env import make_env
+    from perf_excel.documents.engine import PreparedTemplate, render_docx
+    from perf_excel.documents.env import make_env
 
     data = make_template(tmp_path / "t.docx", "图表：{{ chart }}", "body").read_bytes()
     ctx = _contexts("letter")[0]
@@ -563,8 +563,8 @@ def test_control_characters_in_unit_names(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("engine", ["prepared", "docxtpl"])
 def test_control_character_blames_the_data(tmp_path: Path, engine: str) -> None:
-    from perf_excel.render.engine import PreparedTemplate, load_template, render_docx
-    from perf_excel.render.env import make_env
+    from perf_excel.documents.engine import PreparedTemplate, load_template, render_docx
+    from perf_excel.documents.env import make_env
 
     name, data = load_template(None, "letter.docx")
     ctx = _contexts("letter")[0]

@@ -18,10 +18,10 @@ import pandas as pd
 import pytest
 
 from perf_excel import Indicator, InputError, Scheme, Settings, Unit, assess, build_scheme
-from perf_excel.build import parse_bands
 from perf_excel.cli import main
+from perf_excel.core.build import parse_bands
 from perf_excel.core.methods import METHODS, WORKBOOK_NAMES, explain, lookup
-from perf_excel.tables import Table, col_letter
+from perf_excel.core.tables import Table, col_letter
 from perf_excel.udfs import PERF_BAND, PERF_DEDUCT, PERF_EFFICACY, PERF_GRADE_SCORE, PERF_LINEAR, PERF_RATIO
 
 README = Path(__file__).resolve().parent.parent / "README.md"

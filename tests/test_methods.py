@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from perf_excel.build import parse_bands
+from perf_excel.core.build import parse_bands
 from perf_excel.core.methods import METHODS, explain, grade_fraction
 from perf_excel.core.methods.rank import score_rank
-from perf_excel.model import DEFAULT_GRADE_TABLE, Indicator
+from perf_excel.core.model import DEFAULT_GRADE_TABLE, Indicator
 
 
 def ind(method: str, points: float = 10, **kw) -> Indicator:

@@ -1,4 +1,4 @@
-"""perf_excel.outputs: file names made from data, unique names, atomic writes, modes, same-file checks.
+"""perf_excel.files.outputs: file names made from data, unique names, atomic writes, modes, same-file checks.
 
 Expected names are worked out by hand from the rules (``_`` for a forbidden character, ``_``
 in front of ``-``/``.``/device names, invisible characters dropped, a cut at 150 UTF-8 bytes
@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from perf_excel import outputs
-from perf_excel.errors import OutputError
-from perf_excel.outputs import (
+from perf_excel.core.errors import OutputError
+from perf_excel.files import outputs
+from perf_excel.files.outputs import (
     UniqueNames,
     atomic_output,
     protect_inputs,

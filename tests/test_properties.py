@@ -9,10 +9,10 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from perf_excel.assess import competition_ranks
-from perf_excel.build import parse_bands
+from perf_excel.core.assess import competition_ranks
+from perf_excel.core.build import parse_bands
 from perf_excel.core.methods import METHODS
-from perf_excel.model import Indicator
+from perf_excel.core.model import Indicator
 
 finite = st.floats(min_value=-1e6, max_value=1e6, allow_nan=False, allow_infinity=False)
 points = st.floats(min_value=0.5, max_value=100)
@@ -99,8 +99,8 @@ def test_ranks_are_permutation_invariant(rows, rnd):
 
 def test_core_imports_no_file_excel_or_word_library():
     code = (
-        "import sys, perf_excel, perf_excel.assess, perf_excel.build, perf_excel.core.methods, perf_excel.model;"
-        "import perf_excel.weights, perf_excel.formula, perf_excel.anomalies, perf_excel.exante, perf_excel.dataset;"
+        "import sys, perf_excel, perf_excel.core.assess, perf_excel.core.build, perf_excel.core.methods, perf_excel.core.model;"
+        "import perf_excel.core.weights, perf_excel.core.formula, perf_excel.core.anomalies, perf_excel.core.exante, perf_excel.core.dataset;"
         "bad = [m for m in ('openpyxl', 'docx', 'docxtpl', 'xlwings', 'python_calamine', 'jinja2', 'matplotlib')"
         " if m in sys.modules]; print(','.join(bad))"
     )

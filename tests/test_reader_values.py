@@ -11,14 +11,14 @@ from pathlib import Path
 import pytest
 from hostile_xlsx import Sheet, write_xlsx
 
-from perf_excel import workbook
-from perf_excel.build import build_scheme, code_problem, normalise_code
 from perf_excel.cli import main
-from perf_excel.errors import SUGGEST_BUDGET, SUGGEST_PER_SHEET, InputError, Suggester
-from perf_excel.formula import check_formulas
-from perf_excel.model import Indicator
-from perf_excel.tables import Table
-from perf_excel.workbook import MAX_MERGED_RANGES, read_tables, read_workbook
+from perf_excel.core.build import build_scheme, code_problem, normalise_code
+from perf_excel.core.errors import SUGGEST_BUDGET, SUGGEST_PER_SHEET, InputError, Suggester
+from perf_excel.core.formula import check_formulas
+from perf_excel.core.model import Indicator
+from perf_excel.core.tables import Table
+from perf_excel.xlsx import reader as workbook
+from perf_excel.xlsx.reader import MAX_MERGED_RANGES, read_tables, read_workbook
 
 IND = [["编码", "维度", "指标名称", "分值", "计分方法", "目标值"], ["A01", "经济", "完成率", 100, "完成比例", 100]]
 

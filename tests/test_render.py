@@ -8,10 +8,10 @@ from pathlib import Path
 import docx
 import pytest
 
-from perf_excel.assess import Results, assess
 from perf_excel.cli import main
-from perf_excel.render import render_bulletin, render_letters
-from perf_excel.workbook import read_workbook
+from perf_excel.core.assess import Results, assess
+from perf_excel.documents import render_bulletin, render_letters
+from perf_excel.xlsx.reader import read_workbook
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "workbooks" / "demo_city_2025.xlsx"

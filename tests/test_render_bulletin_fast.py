@@ -11,15 +11,15 @@ from pathlib import Path
 
 import pytest
 
-from perf_excel import workbook
 from perf_excel.cli import main
-from perf_excel.cli_report import _anomalies, _load
-from perf_excel.render.canon import canonical_parts, diff_parts
-from perf_excel.render.context import bulletin_context
-from perf_excel.render.documents import bulletin_bytes
-from perf_excel.render.engine import load_template, render_docx
-from perf_excel.render.env import make_env
-from perf_excel.render.samples import sample_results
+from perf_excel.cli.report import _anomalies, _load
+from perf_excel.documents.canon import canonical_parts, diff_parts
+from perf_excel.documents.context import bulletin_context
+from perf_excel.documents.engine import load_template, render_docx
+from perf_excel.documents.env import make_env
+from perf_excel.documents.letters import bulletin_bytes
+from perf_excel.documents.samples import sample_results
+from perf_excel.xlsx import reader as workbook
 
 ROOT = Path(__file__).resolve().parents[1]
 WORKBOOKS = ["demo_city_2025.xlsx", "demo_kunming_2025.xlsx", "demo_yueyang_2025.xlsx", "demo_city_2024.xlsx"]
@@ -67,8 +67,8 @@ def test_report_reads_the_workbook_once(tmp_path: Path, monkeypatch: pytest.Monk
         calls.append(Path(path).name)
         return real(path, *args, **kwargs)
 
-    monkeypatch.setattr("perf_excel.workbook.read_tables", counting)
-    monkeypatch.setattr("perf_excel.anomaly_report.read_tables", counting)
+    monkeypatch.setattr("perf_excel.xlsx.reader.read_tables", counting)
+    monkeypatch.setattr("perf_excel.xlsx.history.read_tables", counting)
     assert main(["report", str(ROOT / "workbooks" / "demo_city_2025.xlsx"), "-o", str(tmp_path)]) == 0
     assert calls == ["demo_city_2025.xlsx"]
     assert len(list(tmp_path.glob("*.docx"))) == 1

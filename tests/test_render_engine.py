@@ -8,13 +8,13 @@ from pathlib import Path
 import docx
 import pytest
 
-from perf_excel.errors import TemplateError
-from perf_excel.render.canon import canonical_parts, diff_parts
-from perf_excel.render.chart import ChartMaker
-from perf_excel.render.context import LetterContexts, bulletin_context
-from perf_excel.render.engine import PreparedTemplate, image_factory_for, load_template, render_docx
-from perf_excel.render.env import make_env
-from perf_excel.render.samples import sample_results
+from perf_excel.core.errors import TemplateError
+from perf_excel.documents.canon import canonical_parts, diff_parts
+from perf_excel.documents.chart import ChartMaker
+from perf_excel.documents.context import LetterContexts, bulletin_context
+from perf_excel.documents.engine import PreparedTemplate, image_factory_for, load_template, render_docx
+from perf_excel.documents.env import make_env
+from perf_excel.documents.samples import sample_results
 
 RESULTS = sample_results()
 

@@ -6,8 +6,8 @@ import math
 
 import pytest
 
-from perf_excel.outputs import safe_name
-from perf_excel.render.env import cn_date, cn_num, pct, pts, rank_cn, signed
+from perf_excel.documents.env import cn_date, cn_num, pct, pts, rank_cn, signed
+from perf_excel.files.outputs import safe_name
 
 
 @pytest.mark.parametrize(

@@ -9,9 +9,9 @@ import docx
 import pytest
 from docx.oxml.ns import qn
 
-from perf_excel.render import chart as chart_module
-from perf_excel.render import render_letters
-from perf_excel.render.samples import sample_results
+from perf_excel.documents import chart as chart_module
+from perf_excel.documents import render_letters
+from perf_excel.documents.samples import sample_results
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
 NAMES = ["bulletin.docx", "letter.docx", "yearbook.docx"]
@@ -75,7 +75,7 @@ def test_tables_repeat_their_header_row(name: str) -> None:
 
 
 def test_bulletin_date_in_arabic_numerals(tmp_path: Path) -> None:
-    from perf_excel.render import render_bulletin
+    from perf_excel.documents import render_bulletin
 
     d = docx.Document(str(render_bulletin(sample_results(), tmp_path)))
     dates = [p for p in d.paragraphs if p.style.name == "公文成文日期"]

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from perf_excel.render import render_bulletin, render_letters
-from perf_excel.render.pdf import find_soffice, to_pdf
-from perf_excel.render.samples import sample_results
+from perf_excel.documents import render_bulletin, render_letters
+from perf_excel.documents.pdf import find_soffice, to_pdf
+from perf_excel.documents.samples import sample_results
 
 pytestmark = [
     pytest.mark.skipif(find_soffice() is None, reason="LibreOffice (soffice) not installed: PDF tests skipped"),

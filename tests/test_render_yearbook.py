@@ -10,9 +10,9 @@ import openpyxl
 import pytest
 
 from perf_excel.cli import main
-from perf_excel.errors import InputError
-from perf_excel.render.samples import sample_results, sample_years
-from perf_excel.render.yearbook import render_yearbook, yearbook_context
+from perf_excel.core.errors import InputError
+from perf_excel.documents.samples import sample_results, sample_years
+from perf_excel.documents.yearbook import render_yearbook, yearbook_context
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "workbooks" / "demo_city_2025.xlsx"

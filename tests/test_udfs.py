@@ -360,9 +360,9 @@ def test_windows_stand_ins_leave_nothing_behind():
     import sys
 
     import xlwings
+    from support.xlstandin import windows_xlwings
 
     import perf_excel.udfs as udfs
-    from perf_excel._xlstandin import windows_xlwings
 
     func, engines = xlwings.func, list(xlwings.engines)
     with windows_xlwings() as xl:
@@ -373,7 +373,7 @@ def test_windows_stand_ins_leave_nothing_behind():
     assert xlwings.func is func and list(xlwings.engines) == engines
 
 
-# --- weights (perf_excel.weights) ----------------------------------------------------
+# --- weights (perf_excel.core.weights) ----------------------------------------------------
 def test_ahp_consistent_matrix():
     # Row 1 is twice row 2 and four times row 3: w = 4/7, 2/7, 1/7; λmax = 3, CI = CR = 0; RI(3) = 0.58
     got = PERF_AHP([[1, 2, 4], [0.5, 1, 2], [0.25, 0.5, 1]])

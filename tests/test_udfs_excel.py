@@ -1,6 +1,6 @@
 """The PERF_* functions as Excel sees them, on Linux without Excel.
 
-With stand-in pywin32 modules (perf_excel._xlstandin), xlwings' classic decorators record
+With stand-in pywin32 modules (support.xlstandin), xlwings' classic decorators record
 real metadata, ``xlwings.udfs.generate_vba_wrapper`` writes the VBA wrappers (compared
 with the reviewed golden file), and ``XLPython.CallUDF`` — what each VBA wrapper calls —
 runs xlwings' own conversion pipeline with its Windows engine on values shaped as COM
@@ -21,9 +21,9 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
+from support.xlstandin import TimeType, udf_vba_module, windows_xlwings
 
 import perf_excel.udfs as plain_udfs
-from perf_excel._xlstandin import TimeType, udf_vba_module, windows_xlwings
 
 GOLDEN = Path(__file__).parent / "golden" / "vba" / "xlwings_udfs.bas"
 MISSING = -2147352572  # DISP_E_PARAMNOTFOUND: what VBA passes for an omitted Optional argument

@@ -8,9 +8,9 @@ from datetime import datetime
 import numpy as np
 import pytest
 
-from perf_excel.errors import InputError
-from perf_excel.tables import Table
-from perf_excel.weights import (
+from perf_excel.core.errors import InputError
+from perf_excel.core.tables import Table
+from perf_excel.core.weights import (
     RI_TABLES,
     ahp,
     ahp_from_rows,
@@ -507,7 +507,7 @@ def test_cli_apply_unknown_name(tmp_path, capsys):
 
 
 def test_patch_cells_keeps_style_and_drops_formula():
-    from perf_excel.cli_weights import patch_cells
+    from perf_excel.cli.weights import patch_cells
 
     xml = (
         '<worksheet><sheetData><row r="2"><c r="A2" t="s"><v>0</v></c><c r="D2" s="3"><f>B2*2</f><v>4</v></c>'

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from perf_excel import cli, cli_weights
+from perf_excel import cli
+from perf_excel.cli import weights as cli_weights
 
 
 def _run(argv: list[str], seconds: float = 10) -> int:

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from perf_excel.assess import assess
-from perf_excel.workbook import read_tables, read_workbook
+from perf_excel.core.assess import assess
+from perf_excel.xlsx.reader import read_tables, read_workbook
 
 WB = Path(__file__).resolve().parents[1] / "workbooks"
 DEMOS = [

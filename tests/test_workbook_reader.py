@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook
 
-from perf_excel.build import build_scheme
 from perf_excel.cli import main
-from perf_excel.errors import InputError
-from perf_excel.workbook import read_tables, read_workbook
+from perf_excel.core.build import build_scheme
+from perf_excel.core.errors import InputError
+from perf_excel.xlsx.reader import read_tables, read_workbook
 
 IND_HEADER = ["编码", "维度", "指标名称", "分值", "计分方法", "目标值", "计量单位"]
 

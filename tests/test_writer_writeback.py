@@ -15,11 +15,11 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.worksheet.datavalidation import DataValidation
 from python_calamine import CalamineWorkbook
 
-from perf_excel.assess import assess
 from perf_excel.cli import main
-from perf_excel.errors import OutputError
-from perf_excel.workbook import read_workbook
-from perf_excel.writeback import write_back
+from perf_excel.core.assess import assess
+from perf_excel.core.errors import OutputError
+from perf_excel.xlsx.reader import read_workbook
+from perf_excel.xlsx.writeback import write_back
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "workbooks" / "demo_city_2025.xlsx"

@@ -20,15 +20,15 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
-from ...errors import quote
-from . import band, deduct, efficacy, grade, linear, manual, pass_, rank, ratio, step
-from .band import match_band, match_band_scalar, parse_bands
-from .base import Method, Param, ParamProblem, points_problem
-from .grade import grade_fraction, parse_grade_table
-from .rank import rank_in_groups
+from perf_excel.core.errors import quote
+from perf_excel.core.methods import band, deduct, efficacy, grade, linear, manual, pass_, rank, ratio, step
+from perf_excel.core.methods.band import match_band, match_band_scalar, parse_bands
+from perf_excel.core.methods.base import Method, Param, ParamProblem, points_problem
+from perf_excel.core.methods.grade import grade_fraction, parse_grade_table
+from perf_excel.core.methods.rank import rank_in_groups
 
 if TYPE_CHECKING:
-    from ...model import Indicator
+    from perf_excel.core.model import Indicator
 
 __all__ = [
     "METHODS",

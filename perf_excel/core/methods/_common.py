@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from ...numbers import fmt_num
+from perf_excel.core.numbers import fmt_num
 
 if TYPE_CHECKING:
-    from ...model import Indicator
+    from perf_excel.core.model import Indicator
 
 #: Numbers in explanations: 9.5, 12, 0.8 — no trailing zeros.
 N = fmt_num

@@ -8,11 +8,11 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from ...errors import quote
-from ...model import Band, Indicator
-from ...numbers import fmt2, parse_number
-from ._common import CLAUSES, N
-from .base import Method, Param
+from perf_excel.core.errors import quote
+from perf_excel.core.methods._common import CLAUSES, N
+from perf_excel.core.methods.base import Method, Param
+from perf_excel.core.model import Band, Indicator
+from perf_excel.core.numbers import fmt2, parse_number
 
 _BAND_CLAUSE = re.compile(
     r"^\s*(?:(?P<else>else|其他|其它|否则)|(?P<op>>=|<=|≥|≤|＞＝|＜＝|>|<|＞|＜|=|＝)\s*(?P<t>[^:：]+?))"

@@ -14,10 +14,10 @@ from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
-from ...errors import quote
+from perf_excel.core.errors import quote
 
 if TYPE_CHECKING:
-    from ...model import Indicator, Settings
+    from perf_excel.core.model import Indicator, Settings
 
 __all__ = [
     "Method",
@@ -60,7 +60,7 @@ class Shown:
 
 @dataclass(frozen=True)
 class Param:
-    """One 指标 column a method reads, and the :class:`~perf_excel.model.Indicator` field it fills.
+    """One 指标 column a method reads, and the :class:`~perf_excel.core.model.Indicator` field it fills.
 
     ``parse`` turns a text column into its value and raises ``ValueError`` with the whole
     message when it cannot (columns without ``parse`` are numbers). ``index`` places the
@@ -74,7 +74,7 @@ class Param:
     index: int | None = None
     parse: Callable[[str], object] | None = None
     missing: str = ""
-    #: A blank text column takes this :class:`~perf_excel.model.Settings` field (定性's table).
+    #: A blank text column takes this :class:`~perf_excel.core.model.Settings` field (定性's table).
     settings_default: str = ""
 
     @property

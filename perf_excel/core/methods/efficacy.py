@@ -6,11 +6,11 @@ from collections.abc import Iterator, Mapping
 
 import numpy as np
 
-from ...errors import quote
-from ...model import Indicator
-from ...numbers import fmt2
-from ._common import ERR, N
-from .base import Method, Param, ParamProblem, Shown
+from perf_excel.core.errors import quote
+from perf_excel.core.methods._common import ERR, N
+from perf_excel.core.methods.base import Method, Param, ParamProblem, Shown
+from perf_excel.core.model import Indicator
+from perf_excel.core.numbers import fmt2
 
 #: 功效系数 levels and their coefficients, best first.
 EFFICACY_LEVELS: tuple[str, ...] = ("优秀", "良好", "平均", "较低", "较差")

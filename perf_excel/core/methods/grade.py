@@ -7,11 +7,11 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from ...errors import quote
-from ...model import Indicator
-from ...numbers import fmt2, parse_number
-from ._common import CLAUSES, N
-from .base import Method, Param
+from perf_excel.core.errors import quote
+from perf_excel.core.methods._common import CLAUSES, N
+from perf_excel.core.methods.base import Method, Param
+from perf_excel.core.model import Indicator
+from perf_excel.core.numbers import fmt2, parse_number
 
 
 def parse_grade_table(text: str) -> dict[str, float]:

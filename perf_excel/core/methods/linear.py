@@ -6,11 +6,11 @@ from collections.abc import Iterator, Mapping
 
 import numpy as np
 
-from ...errors import quote
-from ...model import Indicator
-from ...numbers import fmt2
-from ._common import N
-from .base import Method, Param, ParamProblem, Shown
+from perf_excel.core.errors import quote
+from perf_excel.core.methods._common import N
+from perf_excel.core.methods.base import Method, Param, ParamProblem, Shown
+from perf_excel.core.model import Indicator
+from perf_excel.core.numbers import fmt2
 
 
 def score_linear(ind: Indicator, x: np.ndarray, groups: np.ndarray | None = None) -> np.ndarray:

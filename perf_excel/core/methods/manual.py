@@ -6,10 +6,10 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from ...model import Indicator
-from ...numbers import fmt2
-from ._common import N
-from .base import Method
+from perf_excel.core.methods._common import N
+from perf_excel.core.methods.base import Method
+from perf_excel.core.model import Indicator
+from perf_excel.core.numbers import fmt2
 
 
 def score_manual(ind: Indicator, x: np.ndarray, groups: np.ndarray | None = None) -> np.ndarray:

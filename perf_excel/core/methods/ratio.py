@@ -6,11 +6,11 @@ from collections.abc import Iterator, Mapping
 
 import numpy as np
 
-from ...errors import quote
-from ...model import Indicator
-from ...numbers import fmt2
-from ._common import ERR, N, cap
-from .base import Method, Param, ParamProblem, Shown, positive
+from perf_excel.core.errors import quote
+from perf_excel.core.methods._common import ERR, N, cap
+from perf_excel.core.methods.base import Method, Param, ParamProblem, Shown, positive
+from perf_excel.core.model import Indicator
+from perf_excel.core.numbers import fmt2
 
 
 def score_ratio(ind: Indicator, x: np.ndarray, groups: np.ndarray | None = None) -> np.ndarray:

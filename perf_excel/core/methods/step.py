@@ -6,11 +6,11 @@ from collections.abc import Iterator, Mapping
 
 import numpy as np
 
-from ...errors import quote
-from ...model import Indicator
-from ...numbers import fmt2
-from ._common import N
-from .base import Method, Param, ParamProblem, Shown, positive
+from perf_excel.core.errors import quote
+from perf_excel.core.methods._common import N
+from perf_excel.core.methods.base import Method, Param, ParamProblem, Shown, positive
+from perf_excel.core.model import Indicator
+from perf_excel.core.numbers import fmt2
 
 #: 阶梯方式 -> whether part steps count (线性) or only whole ones (整档, the default).
 STEP_MODES: Mapping[str, bool] = {"整档": False, "线性": True, "按比例": True}

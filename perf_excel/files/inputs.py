@@ -1,0 +1,164 @@
+"""Opening a user's input file: only regular files, and never more than a size bound.
+
+A FIFO, ``/dev/zero`` or ``/dev/urandom`` (or a link to one) named ``x.xlsx`` or ``x.csv``
+must not make us wait forever on ``open()`` or read without end. :func:`file_problem` says
+in one Chinese sentence why a path is not a regular file (without opening it);
+:func:`read_regular` opens without blocking, checks again on the open descriptor (the path
+may have been swapped in between) and reads at most ``limit`` bytes.
+
+Links are followed only to a regular file: a link to a workbook elsewhere is the user's
+choice, a link to a device or a missing target is refused like the device itself.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from collections.abc import Iterator
+from pathlib import Path
+
+from perf_excel.core.errors import InputError
+
+__all__ = [
+    "MAX_CSV_BYTES",
+    "MAX_WORKBOOK_BYTES",
+    "file_problem",
+    "iter_regular",
+    "os_reason",
+    "read_regular",
+    "size_text",
+]
+
+#: Largest workbook file batch reads (compressed; the package scan bounds what it unpacks to).
+MAX_WORKBOOK_BYTES = 256 << 20
+#: Largest CSV file read as a table (a pairwise matrix or a data table of units).
+MAX_CSV_BYTES = 64 << 20
+
+_CHUNK = 1 << 20
+
+
+def size_text(n: int) -> str:
+    """``n`` bytes for messages: KB below 1 MB, MB above (one decimal below 10)."""
+    if n < 1 << 20:
+        return f"{n / 1024:.1f} KB"
+    mb = n / (1 << 20)
+    return f"{mb:.1f} MB" if mb < 10 else f"{mb:.0f} MB"
+
+
+def _kind(mode: int) -> str:
+    if stat.S_ISDIR(mode):
+        return "文件夹"
+    if stat.S_ISFIFO(mode):
+        return "命名管道（FIFO）"
+    if stat.S_ISCHR(mode):
+        return "字符设备"
+    if stat.S_ISBLK(mode):
+        return "块设备"
+    if stat.S_ISSOCK(mode):
+        return "套接字"
+    return "特殊文件"
+
+
+def file_problem(path: str | os.PathLike, display: str | None = None) -> str | None:
+    """Why ``path`` is not a regular file we may read, in one Chinese sentence; None if it is.
+
+    The sentence starts with ``display`` (default: the file name; ``""``: no name). Nothing is opened: a FIFO is recognised by its type, so asking never blocks.
+    """
+    path = Path(path)
+    name = path.name if display is None else display
+    head = f"{name}：" if name else ""
+    try:
+        st = os.lstat(path)
+    except FileNotFoundError:
+        return f"{head}文件不存在，请检查路径"
+    except OSError as exc:
+        return f"{head}无法访问（{os_reason(exc)}）"
+    link = stat.S_ISLNK(st.st_mode)
+    if link:
+        try:
+            st = os.stat(path)
+        except OSError:
+            return f"{head}是一个符号链接，但它指向的文件不存在或无法访问"
+    if stat.S_ISREG(st.st_mode):
+        return None
+    what = _kind(st.st_mode)
+    via = "指向" if link else "是"
+    return f"{head}不是普通文件（{via}{what}）"
+
+
+def os_reason(exc: OSError) -> str:
+    """An operating system error in Chinese where we know it (disk full, no permission…)."""
+    import errno
+
+    known = {
+        errno.ENOSPC: "磁盘空间不足",
+        getattr(errno, "EDQUOT", -1): "超出磁盘配额",
+        errno.EACCES: "没有权限",
+        errno.EPERM: "没有权限",
+        errno.EROFS: "只读文件系统",
+        errno.ENAMETOOLONG: "文件名过长",
+        errno.ENOENT: "文件或文件夹不存在",
+        errno.EISDIR: "这是一个文件夹",
+        errno.EIO: "磁盘读写错误",
+        errno.EMFILE: "打开的文件过多",
+    }
+    text = known.get(exc.errno or 0)
+    return text if text else str(exc.strerror or exc)
+
+
+def _open_regular(path: Path, name: str) -> int:
+    """A descriptor of ``path`` opened for reading, after checking it is a regular file.
+
+    ``O_NONBLOCK`` keeps ``open()`` of a FIFO from waiting for a writer; the type is checked
+    again on the descriptor, since the path may have changed after :func:`file_problem`.
+    """
+    problem = file_problem(path, name)
+    if problem:
+        raise InputError(problem)
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_BINARY", 0)
+    try:
+        fd = os.open(path, flags)
+    except OSError as exc:
+        raise InputError(f"{name}：无法读取（{os_reason(exc)}），文件可能被占用或没有权限") from None
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise InputError(f"{name}：不是普通文件（是{_kind(st.st_mode)}）")
+        if hasattr(os, "set_blocking"):
+            os.set_blocking(fd, True)
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
+def iter_regular(path: str | os.PathLike, limit: int, display: str | None = None) -> Iterator[bytes]:
+    """The bytes of the regular file ``path`` in chunks; :class:`InputError` past ``limit`` bytes.
+
+    The bound is on what is read, not on the size ``stat`` reports: a file that grows while
+    it is read (or a ``/proc`` file that says 0) is still cut off.
+    """
+    path = Path(path)
+    name = display or path.name
+    fd = _open_regular(path, name)
+    with os.fdopen(fd, "rb", buffering=0) as fh:
+        size = os.fstat(fh.fileno()).st_size
+        if size > limit:
+            raise InputError(f"{name}：文件过大（{size_text(size)}，上限 {size_text(limit)}），已拒绝读取")
+        total = 0
+        while True:
+            try:
+                chunk = fh.read(min(_CHUNK, limit + 1 - total))
+            except OSError as exc:
+                raise InputError(f"{name}：读取时出错（{os_reason(exc)}）") from None
+            if not chunk:
+                return
+            total += len(chunk)
+            if total > limit:
+                raise InputError(f"{name}：文件过大（超过上限 {size_text(limit)}），已拒绝读取")
+            yield chunk
+
+
+def read_regular(path: str | os.PathLike, limit: int, display: str | None = None) -> bytes:
+    """All bytes of the regular file ``path``; :class:`InputError` when it is not one or exceeds ``limit``."""
+    return b"".join(iter_regular(path, limit, display))
