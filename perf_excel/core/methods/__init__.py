@@ -20,6 +20,8 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from perf_excel.core.errors import quote
 from perf_excel.core.methods import band, deduct, efficacy, grade, linear, manual, pass_, rank, ratio, step
 from perf_excel.core.methods.band import match_band, match_band_scalar, parse_bands
@@ -47,6 +49,7 @@ __all__ = [
     "parse_grade_table",
     "points_problem",
     "rank_in_groups",
+    "score_counted",
     "unknown_method_message",
 ]
 
@@ -106,3 +109,13 @@ def explain(ind: Indicator, x: float, score: float, context: Mapping | None = No
     if x is None or (isinstance(x, float) and math.isnan(x)):
         return "未填报，计 0 分"
     return METHODS[ind.method].explain(ind, float(x), float(score), context or {})
+
+
+def score_counted(ind: Indicator, x: np.ndarray, groups: np.ndarray, counted: np.ndarray) -> np.ndarray:
+    """Scores of the units where ``counted`` (value present, indicator applies); 0 elsewhere.
+
+    Relative methods (排名) compare only the counted units: the others are NaN to the method.
+    """
+    xs = np.where(counted, x, np.nan)
+    raw = METHODS[ind.method].score(ind, xs, groups)
+    return np.where(counted, np.nan_to_num(raw, nan=0.0), 0.0)
