@@ -42,7 +42,7 @@ templates: $(STAMP)
 golden: $(STAMP)
 	$(BIN)/python scripts/refresh_golden.py
 
-# The six benchmarks of issue 9 side by side (a few minutes); figures into docs/BENCHMARKS.md.
+# The six performance benchmarks side by side (a few minutes); figures into docs/BENCHMARKS.md.
 bench: $(STAMP)
 	$(BIN)/python scripts/run_benchmarks.py --write-doc docs/BENCHMARKS.md
 

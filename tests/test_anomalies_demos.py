@@ -1,4 +1,4 @@
-"""The city demo workbooks 2023–2025 raise exactly the planted anomalies (issue 8, "done when").
+"""The city demo workbooks 2023–2025 raise exactly the planted anomalies, no more and no fewer.
 
 The expected lists are the planted anomalies of scripts/make_demo_workbooks.py (its docstring),
 written down from the planting, not from the checker's output.

@@ -1,4 +1,4 @@
-"""Tests for the performance fixes found by the benchmarks (issue 9).
+"""Tests for the performance fixes found by the benchmarks (docs/BENCHMARKS.md).
 
 Results.explain looks positions up in cached dicts and arrays instead of pandas .at/get_loc
 (letters and 计分明细 call it once per unit and indicator): the texts must not change, whatever
@@ -33,7 +33,7 @@ def _results():
     return assess(Scheme(Settings(), indicators, units), Dataset(values=values, not_applicable=na))
 
 
-# Expected texts written by hand from DESIGN.md's rules (95/100×10 = 9.5; 120/100×10 = 12 capped at 10; …).
+# Expected texts written by hand from the scoring rules (README, "Scoring rules") (95/100×10 = 9.5; 120/100×10 = 12 capped at 10; …).
 EXPECTED = [
     ("U1", "A", "完成比例：95/100×10 = 9.50"),
     ("U1", "B", "区间：85 属于 ≥80，10×0.6 = 6.00"),

@@ -1,4 +1,4 @@
-"""Letters at ≥ 10× naive docxtpl (issue 9): the shortcuts must change nothing but the time.
+"""Letters at ≥ 10× naive docxtpl: the shortcuts must change nothing but the time.
 
 * the body of a template without drawings or ``{%tc%}`` columns is only checked to be XML (expat),
   not parsed into a tree and written back: the same XML after canonicalisation, the same refusal

@@ -1,4 +1,4 @@
-"""The quick package scan of large worksheets (issue 9, reading within 1.3× of python-calamine).
+"""The quick package scan of large worksheets (reading within 1.3× of python-calamine).
 
 A worksheet part of ``QUICK_SCAN_BYTES`` or more is not searched for its farthest cell; one C-level
 search proves every reference is inside ``QUICK_ROWS`` × ``QUICK_COLS``. Anything that could place a

@@ -1,4 +1,4 @@
-"""The six benchmarks of issue 9 at a tiny size, so that they do not rot (the figures are not checked,
+"""The six performance benchmarks at a tiny size, so that they do not rot (the figures are not checked,
 the cross-checks are: every benchmark that compares two ways of doing the same work must find them equal)."""
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Two hand-built workbooks (scripts/make_engine_workbooks.py) scored end to end.
 
-Every expected number below was worked out by hand from DESIGN.md's rules; the
+Every expected number below was worked out by hand from the scoring rules (README, "Scoring rules"); the
 working is in the comments.
 """
 

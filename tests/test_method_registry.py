@@ -25,7 +25,7 @@ from perf_excel.core.tables import Table, col_letter
 from perf_excel.udfs import PERF_BAND, PERF_DEDUCT, PERF_EFFICACY, PERF_GRADE_SCORE, PERF_LINEAR, PERF_RATIO
 
 README = Path(__file__).resolve().parent.parent / "README.md"
-STANDARDS = (15, 9.5, 1.7, -3, -8)  # 优秀…较差 of DESIGN.md's reference example
+STANDARDS = (15, 9.5, 1.7, -3, -8)  # 优秀…较差 of the hand-checked reference example
 
 
 @dataclass(frozen=True)
@@ -49,7 +49,7 @@ CASES: dict[str, Case] = {
         {"target": 500},
         10,
         487,
-        9.74,  # DESIGN.md: 487/500×10
+        9.74,  # hand-checked reference: 487/500×10
         "完成比例：487/500×10 = 9.74",
         {"目标值": 0},
         "目标值",
@@ -60,7 +60,7 @@ CASES: dict[str, Case] = {
         {"standards": STANDARDS},
         20,
         8,
-        12 + 6.3 / 7.8 * 4,  # DESIGN.md: 平均档 20×0.6 + (8−1.7)/(9.5−1.7)×20×0.2 = 15.2308
+        12 + 6.3 / 7.8 * 4,  # hand-checked reference: 平均档 20×0.6 + (8−1.7)/(9.5−1.7)×20×0.2 = 15.2308
         "功效系数：平均档 12 + (8−1.7)/(9.5−1.7)×4 = 15.23",
         dict(zip(("优秀值", "良好值", "平均值", "较低值", "较差值"), (15, 9.5, 9.5, -3, -8))),
         "平均值",
@@ -225,8 +225,8 @@ def test_each_method_scores_a_hand_computed_value(key: str) -> None:
 @pytest.mark.parametrize(
     ("params", "actual", "expected"),
     [
-        ({"target": 500}, 487, 9.74),  # DESIGN.md: 487/500×10
-        ({"target": 90, "positive": False}, 95, 9.4737),  # DESIGN.md: 90/95×10
+        ({"target": 500}, 487, 9.74),  # hand-checked reference: 487/500×10
+        ({"target": 90, "positive": False}, 95, 9.4737),  # hand-checked reference: 90/95×10
     ],
 )
 def test_ratio_reference_values_of_design(params: dict, actual: float, expected: float) -> None:

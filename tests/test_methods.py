@@ -24,8 +24,8 @@ def score(indicator: Indicator, x: float, groups=None) -> float:
 @pytest.mark.parametrize(
     ("kw", "actual", "expected"),
     [
-        ({"target": 500}, 487, 9.74),  # DESIGN.md: 487/500×10
-        ({"target": 90, "positive": False}, 95, 9.473684210526),  # DESIGN.md: 90/95×10
+        ({"target": 500}, 487, 9.74),  # hand-checked reference: 487/500×10
+        ({"target": 90, "positive": False}, 95, 9.473684210526),  # hand-checked reference: 90/95×10
         ({"target": 100}, 120, 10.0),  # capped at 分值 × 1.0
         ({"target": 100, "cap": 1.2}, 110, 11.0),  # 110/100×10 under the 1.2 cap
         ({"target": 100, "cap": 1.2}, 130, 12.0),  # 13 capped at 12
@@ -47,14 +47,14 @@ REV = {"standards": (45, 55, 65, 75, 85), "positive": False}
 @pytest.mark.parametrize(
     ("points", "kw", "actual", "expected"),
     [
-        (20, POS, 8, 12 + 6.3 / 7.8 * 4),  # DESIGN.md reference: 15.2308
+        (20, POS, 8, 12 + 6.3 / 7.8 * 4),  # hand-checked reference: 15.2308
         (20, POS, 15, 20.0),  # at 优秀值: full marks
         (20, POS, 40, 20.0),  # above 优秀值: full marks
         (20, POS, 1.7, 12.0),  # exactly 平均值: 0.6 × 20
         (20, POS, -8, 4.0),  # exactly 较差值: 0.2 × 20
         (20, POS, -8.01, 0.0),  # below 较差值: 0
         (20, POS, 0, 8 + 3 / 4.7 * 4),  # 较低档 8 + (0+3)/(1.7+3)×4
-        (12, REV, 50, 10.8),  # issue 3: 良好档 9.6 + (50−55)/(45−55)×2.4
+        (12, REV, 50, 10.8),  # reverse indicator, 良好档 9.6 + (50−55)/(45−55)×2.4
         (12, REV, 45, 12.0),  # at 优秀值
         (12, REV, 30, 12.0),  # better than 优秀值
         (12, REV, 85, 2.4),  # exactly 较差值

@@ -1,4 +1,4 @@
-"""The bulletin's fast path (PreparedTemplate, issue 10 "Load") gives the parts docxtpl gives,
+"""The bulletin's fast path (PreparedTemplate, loaded once per template) gives the parts docxtpl gives,
 and ``perf-excel report`` reads the workbook once."""
 
 from __future__ import annotations

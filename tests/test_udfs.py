@@ -44,7 +44,7 @@ BANDS = ">=95:1; >=90:0.8; >=80:0.6; else:0"
 @pytest.mark.parametrize(
     ("call", "expected"),
     [
-        # 完成比例: 487/500×10 = 9.74 (DESIGN.md reference)
+        # 完成比例: 487/500×10 = 9.74 (hand-checked reference)
         (lambda: PERF_RATIO(487, 500, 10), 9.74),
         # 逆向: 90/95×10 = 9.47368
         (lambda: PERF_RATIO(95, 90, 10, "逆向"), 9.4737),
@@ -221,7 +221,7 @@ def test_unknown_grade_names_the_accepted_grades():
 
 
 def test_rank_ties_shared_1224():
-    # DESIGN.md: 92.5, 88, 92.5, 75, 88, 60 → 1, 3, 1, 5, 3, 6
+    # hand-checked reference: 92.5, 88, 92.5, 75, 88, 60 → 1, 3, 1, 5, 3, 6
     assert PERF_RANK(col(92.5, 88, 92.5, 75, 88, 60)) == col(1, 3, 1, 5, 3, 6)
 
 

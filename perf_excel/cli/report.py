@@ -61,7 +61,7 @@ def template_from_settings(results: Results, workbook: str | Path, kind: str) ->
         value = str(extra.get(key) or "").strip()
         if value:
             # Only a template beside the workbook (or below its folder): a 设置 cell must not
-            # make us read /etc/passwd or ../../其他单位/x.docx (safety.confine, issue 10).
+            # make us read /etc/passwd or ../../其他单位/x.docx (safety.confine).
             from perf_excel.xlsx.safety import confine
 
             cell = results.scheme.settings.cells.get(key, "")

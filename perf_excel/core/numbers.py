@@ -31,7 +31,7 @@ _FULL_WIDTH = str.maketrans(
     "0123456789.,-+% ",
 )
 #: Larger magnitudes are not numbers of an assessment (beyond 2**53 floats lose whole units) and
-#: sums of them overflow to inf (分值 1e308 gave a total of inf; issue 10 fuzz).
+#: sums of them overflow to inf (分值 1e308 gave a total of inf).
 MAX_NUMBER = 1e15
 _THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
 _PLAIN = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
@@ -105,7 +105,7 @@ def round_half_up(value: float, digits: int = 2) -> float:
     """Round half up (away from zero at .5), immune to binary noise such as 89.99499999."""
     if not math.isfinite(value) or abs(value) >= 1e15:
         # Beyond 1e15 a float has no second decimal to round, and Decimal.quantize
-        # would overflow its 28 digits (a value of 1e300 typed into 数据; issue 10).
+        # would overflow its 28 digits (a value of 1e300 typed into 数据).
         return value
     if 0 <= digits <= 3:
         # Fast path, the same result without Decimal (letters format thousands of scores). Below

@@ -91,7 +91,7 @@ def load_template(template: str | Path | None, default: str) -> tuple[str, bytes
     name = _shown(path.name)
     if not data.startswith(b"PK") or not zipfile.is_zipfile(io.BytesIO(data)):
         raise TemplateError(f"{name}：不是有效的 Word 文档（.docx），请在 Word 中另存为 .docx 后重试")
-    if template:  # a user's template: zip bomb, DOCTYPE and external-target checks (safety.py, issue 10)
+    if template:  # a user's template: zip bomb, DOCTYPE and external-target checks (safety.py)
         from perf_excel.xlsx.safety import check_template
 
         check_template(name, data)

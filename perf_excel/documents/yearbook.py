@@ -178,7 +178,7 @@ def write_yearbook_xlsx(ctx: dict[str, Any], path: str | Path) -> Path:
 
     from perf_excel.xlsx.safety import cells_as_text, clean_texts
 
-    ctx = clean_texts(ctx)  # no control characters in names (issue 10)
+    ctx = clean_texts(ctx)  # no control characters in names: XML cannot carry them
     thick, thin = Side(style="medium"), Side(style="thin")
     wb = Workbook()
     wb.remove(wb.active)
@@ -221,7 +221,7 @@ def write_yearbook_xlsx(ctx: dict[str, Any], path: str | Path) -> Path:
             ws.column_dimensions[get_column_letter(c)].width = 12
         ws.freeze_panes = "B4"
         ws.print_title_rows = "3:3"
-    cells_as_text(wb)  # a unit called "=HYPERLINK(...)" stays text, never a formula (issue 10)
+    cells_as_text(wb)  # a unit called "=HYPERLINK(...)" stays text, never a formula that runs when opened
     buf = io.BytesIO()
     wb.save(buf)
     return write_bytes(Path(path), buf.getvalue())

@@ -165,7 +165,7 @@ def _cell_number(value: object) -> float | None:
 def safe_cell(ws: Worksheet, value: object, font: Font | None = None) -> WriteOnlyCell:
     """A write-only cell; text is always text, even when it starts with ``=``."""
     if isinstance(value, str):
-        # Control characters XML cannot carry would make openpyxl raise mid-save (issue 10 fuzz).
+        # Control characters XML cannot carry would make openpyxl raise mid-save (a unit name can carry them).
         value = ILLEGAL_CHARACTERS_RE.sub("", value)
     cell = WriteOnlyCell(ws, value=value)
     if isinstance(value, str):
