@@ -193,6 +193,6 @@ def make_env() -> SandboxedEnvironment:
     """A new sandboxed, autoescaping, strict environment with the project's filters."""
     env = TemplateSandbox(autoescape=True, undefined=StrictUndefined)
     env.filters.update(FILTERS)
-    from perf_excel.documents.limits import install_limits  # time, size and memory limits on every render: a hostile template cannot hang or exhaust the machine
+    from perf_excel.documents.limits import install_limits  # a hostile template cannot hang the machine
 
     return install_limits(env)
