@@ -1,5 +1,6 @@
-"""The pure core: the scoring rules and, later, the model, the checks and the assessment.
+"""The pure core: the scheme, the scoring methods, the assessment, weights and anomalies.
 
-Nothing in ``perf_excel.core`` imports a file, Excel or Word library (openpyxl, xlwings,
-python-docx, Jinja): it computes on Python objects and returns problems as data.
+Nothing here opens a file, talks to Excel or formats a Word paragraph: it imports no file,
+Excel or Word library (``tests/test_architecture.py`` checks it). Adapters import the core,
+never the reverse.
 """
