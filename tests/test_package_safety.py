@@ -21,10 +21,11 @@ from hostile_xlsx import Sheet, write_parts, xlsx_parts
 
 from perf_excel.cli import main
 from perf_excel.core.errors import InputError, TemplateError
+from perf_excel.documents.links import check_template
 from perf_excel.xlsx import package as ooxml
 from perf_excel.xlsx import reader as workbook
 from perf_excel.xlsx import safety
-from perf_excel.xlsx.safety import check_package, check_template
+from perf_excel.xlsx.safety import check_package
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "tests" / "data" / "malicious"
