@@ -9,7 +9,6 @@ named in a workbook's 设置 may come from is decided by the caller (see
 
 from __future__ import annotations
 
-import errno
 import io
 import zipfile
 from pathlib import Path
@@ -18,7 +17,7 @@ from docx import Document
 
 from perf_excel.core.errors import TemplateError
 from perf_excel.documents.links import check_template
-from perf_excel.files.inputs import FileRefused, os_reason, read_regular
+from perf_excel.files.inputs import FileRefused, read_regular
 from perf_excel.xlsx.safety import XML_ILLEGAL
 
 __all__ = ["MAX_TEMPLATE_BYTES", "TEMPLATE_DIR", "load_template", "open_docx", "shown"]
@@ -61,24 +60,19 @@ def _read_template(path: Path) -> bytes:
     try:
         return read_regular(path, MAX_TEMPLATE_BYTES, name)
     except FileRefused as exc:
-        raise TemplateError(_refusal_text(name, path, exc)) from None
+        text = exc.worded(_REFUSED, name=name, path=shown(str(path), 200), limit_mb=MAX_TEMPLATE_BYTES / 2**20)
+        raise TemplateError(text) from None
 
 
-def _refusal_text(name: str, path: Path, exc: FileRefused) -> str:
-    """A refused template file, in the words template messages use."""
-    if exc.reason == "missing":
-        return f"{name}：模板文件不存在（{shown(str(path), 200)}）"
-    if exc.reason == "folder":
-        return f"{name}：这是一个文件夹，不是 Word 模板"
-    if exc.reason == "special":
-        return f"{name}：不是普通文件（可能是管道、设备或套接字），不能作为 Word 模板"
-    if exc.reason == "too_big":
-        size = f"有 {exc.size / 2**20:,.0f} MB" if exc.size else "超过上限"
-        return f"{name}：模板文件{size}（上限 {MAX_TEMPLATE_BYTES / 2**20:,.0f} MB），不像正常的 Word 模板"
-    if exc.error is not None and exc.error.errno == errno.ENAMETOOLONG:
-        return f"{name}：模板文件名或路径过长，无法打开"
-    reason = os_reason(exc.error) if exc.error is not None else exc.message
-    return f"{name}：无法读取模板（{reason}）"
+#: A template file not read, in the words of template messages (see :meth:`FileRefused.worded`).
+_REFUSED = {
+    "missing": "{name}：模板文件不存在（{path}）",
+    "folder": "{name}：这是一个文件夹，不是 Word 模板",
+    "special": "{name}：不是普通文件（可能是管道、设备或套接字），不能作为 Word 模板",
+    "too_big": "{name}：模板文件有 {size_mb:,.0f} MB（上限 {limit_mb:,.0f} MB），不像正常的 Word 模板",
+    "ENAMETOOLONG": "{name}：模板文件名或路径过长，无法打开",
+    "unreadable": "{name}：无法读取模板（{reason_text}）",
+}
 
 
 def open_docx(name: str, data: bytes):

@@ -12,9 +12,10 @@ choice, a link to a device or a missing target is refused like the device itself
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 from perf_excel.core.errors import InputError
@@ -70,6 +71,17 @@ class FileRefused(InputError):
         super().__init__(message)
         self.reason, self.size, self.error = reason, size, error
 
+    def worded(self, words: Mapping[str, str], **fields: object) -> str:
+        """The message in the caller's ``words``: the text for the error's errno name (``EACCES``…)
+        or else for ``reason``, formatted with ``fields``, ``size_mb`` and ``reason_text`` (the
+        operating system's reason); this error's own message where ``words`` has none."""
+        code = errno.errorcode.get(self.error.errno or 0, "") if self.error is not None else ""
+        text = words.get(code) or words.get(self.reason)
+        if text is None:
+            return self.message
+        reason_text = os_reason(self.error) if self.error is not None else ""
+        return text.format(size_mb=self.size / 2**20, reason_text=reason_text, **fields)
+
 
 def _refusal(path: Path, name: str) -> FileRefused | None:
     head = f"{name}：" if name else ""
@@ -106,8 +118,6 @@ def file_problem(path: str | os.PathLike, display: str | None = None) -> str | N
 
 def os_reason(exc: OSError) -> str:
     """An operating system error in Chinese where we know it (disk full, no permission…)."""
-    import errno
-
     known = {
         errno.ENOSPC: "磁盘空间不足",
         getattr(errno, "EDQUOT", -1): "超出磁盘配额",
@@ -178,7 +188,7 @@ def iter_regular(path: str | os.PathLike, limit: int, display: str | None = None
                 return
             total += len(chunk)
             if total > limit:
-                raise FileRefused(f"{name}：文件过大（超过上限 {size_text(limit)}），已拒绝读取", "too_big")
+                raise FileRefused(f"{name}：文件过大（超过上限 {size_text(limit)}），已拒绝读取", "too_big", total)
             yield chunk
 
 

@@ -17,7 +17,6 @@ are deduplicated and clipped to the sheet's cells).
 
 from __future__ import annotations
 
-import errno
 import io
 import re
 import zipfile
@@ -91,7 +90,7 @@ def read_package(path: str | Path) -> bytes:
     try:
         data = read_regular(path, MAX_FILE_BYTES, name)
     except FileRefused as exc:
-        raise InputError(_refusal_text(name, exc, MAX_FILE_BYTES)) from None
+        raise InputError(exc.worded(_REFUSED, name=name, limit_mb=MAX_FILE_BYTES >> 20)) from None
     problem = _content_problem(name, suffix, data)
     if problem:
         raise InputError(problem)
@@ -101,19 +100,15 @@ def read_package(path: str | Path) -> bytes:
     return data
 
 
-def _refusal_text(name: str, exc: FileRefused, limit: int) -> str:
-    """A refused workbook file, in the words workbook messages use."""
-    advice = "请给出 .xlsx 或 .xlsm 文件"
-    if exc.reason == "folder":
-        return f"{name}：这是一个文件夹，不是工作簿；{advice}"
-    if exc.reason == "special":
-        return f"{name}：不是普通文件（是管道、设备或套接字），不能作为工作簿读取；{advice}"
-    if exc.reason == "too_big":
-        size = f"文件大小 {exc.size / (1 << 20):,.0f} MB " if exc.size else "文件"
-        return f"{name}：{size}超过上限 {limit >> 20:,} MB，不像正常的考核工作簿，已拒绝读取"
-    if exc.error is not None and exc.error.errno in (errno.EACCES, errno.EPERM):
-        return f"{name}：没有读取权限，请检查文件权限后重试"
-    return exc.message
+_ADVICE = "请给出 .xlsx 或 .xlsm 文件"
+#: A workbook file not read, in the words of workbook messages (see :meth:`FileRefused.worded`).
+_REFUSED = {
+    "folder": f"{{name}}：这是一个文件夹，不是工作簿；{_ADVICE}",
+    "special": f"{{name}}：不是普通文件（是管道、设备或套接字），不能作为工作簿读取；{_ADVICE}",
+    "too_big": "{name}：文件大小 {size_mb:,.0f} MB 超过上限 {limit_mb:,} MB，不像正常的考核工作簿，已拒绝读取",
+    "EACCES": "{name}：没有读取权限，请检查文件权限后重试",
+    "EPERM": "{name}：没有读取权限，请检查文件权限后重试",
+}
 
 
 def open_problem(path: Path) -> str | None:
