@@ -65,7 +65,9 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args(argv)
 
-    from perf_excel.documents import render_letters, render_letters_naive
+    from bench_letters_api import render_letters_naive
+
+    from perf_excel.documents import render_letters
     from perf_excel.documents.canon import canonical_parts, diff_parts
 
     folder = Path(args.dir)

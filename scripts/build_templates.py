@@ -360,7 +360,7 @@ def p(doc, text: str = "", style: str = "公文正文", page_break_before: bool 
 
 
 #: tcW of a column whose width the renderer sets: the columns a {%tc for%} loop repeats share
-#: what the fixed columns leave of the table width (see perf_excel.documents.engine.fit_tables).
+#: what the fixed columns leave of the table width (see perf_excel.documents.parts.fit_tables).
 FLEX = None
 
 

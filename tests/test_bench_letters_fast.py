@@ -21,9 +21,9 @@ from perf_excel.core.errors import TemplateError
 from perf_excel.core.methods.band import match_band, match_band_scalar
 from perf_excel.core.methods.efficacy import _efficacy_level, _efficacy_parts
 from perf_excel.core.model import Band, Indicator
+from perf_excel.documents import PreparedTemplate, load_template
 from perf_excel.documents.canon import canonical_xml
 from perf_excel.documents.context import LetterContexts
-from perf_excel.documents.engine import PreparedTemplate, load_template
 from perf_excel.documents.env import make_env
 from perf_excel.documents.samples import sample_results
 
@@ -184,7 +184,7 @@ def test_raw_markup_with_an_undeclared_prefix_is_still_refused():
     ],
 )
 def test_plain_data(value, plain):
-    from perf_excel.documents.engine import _plain_data
+    from perf_excel.documents.prepared import _plain_data
 
     assert _plain_data(value) is plain
 

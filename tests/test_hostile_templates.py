@@ -29,10 +29,10 @@ from hostile_xlsx import Sheet, write_xlsx
 
 from perf_excel.cli import main
 from perf_excel.core.errors import InputError, TemplateError
+from perf_excel.documents import links
 from perf_excel.documents.context import plain_context
-from perf_excel.documents.engine import Picture
 from perf_excel.documents.limits import limits
-from perf_excel.xlsx import safety
+from perf_excel.documents.parts import Picture
 
 W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 R_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -380,7 +380,7 @@ def test_objects_in_the_letter_context_are_closed(
 @pytest.mark.parametrize("engine", ["prepared", "docxtpl"])
 @pytest.mark.parametrize("payload", ["{{ chart.owner }}", "{{ chart.tpl }}", "{{ chart.__class__.__mro__ }}"])
 def test_picture_is_opaque_in_both_engines(tmp_path: Path, engine: str, payload: str) -> None:
-    from perf_excel.documents.engine import PreparedTemplate, render_docx
+    from perf_excel.documents import PreparedTemplate, render_docx
     from perf_excel.documents.env import make_env
 
     data = make_template(tmp_path / "t.docx", payload, "body").read_bytes()
@@ -396,7 +396,7 @@ def test_picture_is_opaque_in_both_engines(tmp_path: Path, engine: str, payload:
 
 @pytest.mark.parametrize("engine", ["prepared", "docxtpl"])
 def test_picture_is_drawn_where_output(tmp_path: Path, engine: str) -> None:
-    from perf_excel.documents.engine import PreparedTemplate, render_docx
+    from perf_excel.documents import PreparedTemplate, render_docx
     from perf_excel.documents.env import make_env
 
     data = make_template(tmp_path / "t.docx", "图表：{{ chart }}", "body").read_bytes()
@@ -476,7 +476,7 @@ def test_links_assembled_by_template_code_are_refused(workbook: Path, tmp_path: 
         template.write_bytes(docx_bytes(build(base_parts("letter.docx"))))
         argv = ["--letters", "--letter-template", str(template)]
     # The template itself passes the check: its text holds no link yet.
-    safety.check_template(name, template.read_bytes())
+    links.check_template(name, template.read_bytes())
     out = tmp_path / "out"
     code, text = run(["report", str(workbook), "-o", str(out), *argv])
     assert code == 1 and f"{name}" in text and expected in text, text
@@ -516,17 +516,17 @@ def test_part_link_problem_reads_xml_not_text() -> None:
         "xmlns:d='http://schemas.openxmlformats.org/drawingml/2006/main'>"
         "<x:body><d:blip  q:embed = 'rId&#55;' /></x:body></x:document>"
     )
-    problem = safety.part_link_problem("word/document.xml", xml, {"rId7": "http://h/x.png"})
+    problem = links.part_link_problem("word/document.xml", xml, {"rId7": "http://h/x.png"})
     assert (
         problem is not None and "word/document.xml 中的 blip 使用了指向文件外部的链接（→ “http://h/x.png”）" in problem
     )
-    assert safety.part_link_problem("word/document.xml", xml.replace("rId&#55;", "rId8"), {"rId7": "x"}) is None
+    assert links.part_link_problem("word/document.xml", xml.replace("rId&#55;", "rId8"), {"rId7": "x"}) is None
     utf16 = (
         '<?xml version="1.0" encoding="UTF-16"?>'
         '<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">'
         '<w:body><w:fldSimple w:instr="INCLUDEPICTURE x"/></w:body></w:document>'
     ).encode("utf-16")
-    assert "域代码 “INCLUDEPICTURE x”" in (safety.part_link_problem("word/document.xml", utf16) or "")
+    assert "域代码 “INCLUDEPICTURE x”" in (links.part_link_problem("word/document.xml", utf16) or "")
 
 
 # --- control characters in the data ------------------------------------------------------------
@@ -563,7 +563,7 @@ def test_control_characters_in_unit_names(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("engine", ["prepared", "docxtpl"])
 def test_control_character_blames_the_data(tmp_path: Path, engine: str) -> None:
-    from perf_excel.documents.engine import PreparedTemplate, load_template, render_docx
+    from perf_excel.documents import PreparedTemplate, load_template, render_docx
     from perf_excel.documents.env import make_env
 
     name, data = load_template(None, "letter.docx")

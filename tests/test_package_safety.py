@@ -21,10 +21,11 @@ from hostile_xlsx import Sheet, write_parts, xlsx_parts
 
 from perf_excel.cli import main
 from perf_excel.core.errors import InputError, TemplateError
+from perf_excel.documents.links import check_template
 from perf_excel.xlsx import package as ooxml
 from perf_excel.xlsx import reader as workbook
 from perf_excel.xlsx import safety
-from perf_excel.xlsx.safety import check_package, check_template
+from perf_excel.xlsx.safety import check_package
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "tests" / "data" / "malicious"
@@ -441,3 +442,36 @@ def test_many_date_cells_in_a_big_sheet(tmp_path: Path) -> None:
     assert bad != rows
     message = refusal(book(tmp_path, bad.encode(), name="bad.xlsx", override={"xl/styles.xml": _STYLES}))
     assert "工作表“数据”的单元格 B20000：值 -45200 设为日期格式" in message, message
+
+
+# --- one regular-file read and one relationship reading for workbooks and templates -----------
+
+
+def test_template_file_refusals_keep_the_template_wording(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from perf_excel.documents import templates
+
+    big = tmp_path / "大.docx"
+    big.write_bytes(b"PK" + b"\0" * (3 << 20))
+    monkeypatch.setattr(templates, "MAX_TEMPLATE_BYTES", 1 << 20)
+    with pytest.raises(TemplateError, match=r"^大\.docx：模板文件有 3 MB（上限 1 MB），不像正常的 Word 模板$"):
+        templates.load_template(big, "bulletin.docx")
+    (tmp_path / "夹").mkdir()
+    (tmp_path / "链接.docx").symlink_to(tmp_path / "夹")
+    with pytest.raises(TemplateError, match=r"^链接\.docx：这是一个文件夹，不是 Word 模板$"):
+        templates.load_template(tmp_path / "链接.docx", "bulletin.docx")
+
+
+def test_workbook_outside_links_are_read_as_xml(tmp_path: Path) -> None:
+    # The external mode written with single quotes, spaces around "=" and a character reference.
+    rels = (
+        b'<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+        b"<Relationship Id='rId9' Type='http://schemas.openxmlformats.org/officeDocument/2006/relationships/image'"
+        b" Target = 'http://h/x.png' TargetMode = '&#69;xternal'/></Relationships>"
+    )
+    parts = {**xlsx_parts([Sheet("数据", [["a"]])]), "xl/worksheets/_rels/sheet1.xml.rels": rels}
+    path = write_parts(tmp_path / "x.xlsx", parts)
+    with pytest.raises(InputError, match=r"引用了文件外部的内容（image → “http://h/x.png”）"):
+        check_package(path, allow_external=False)
+    assert safety.outside_links({"word/_rels/document.xml.rels": rels.replace(b"/image", b"/hyperlink")}) == {
+        "word/document.xml": {"rId9": "http://h/x.png"}
+    }

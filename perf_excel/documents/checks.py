@@ -5,13 +5,18 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from jinja2 import meta
+from jinja2.sandbox import SandboxedEnvironment
+
 from perf_excel.core.errors import OutputError, TemplateError, UsageError
 from perf_excel.documents.context import CONTEXT_KEYS, LetterContexts, bulletin_context
-from perf_excel.documents.engine import TEMPLATE_DIR, PreparedTemplate, load_template, template_variables
 from perf_excel.documents.env import make_env
+from perf_excel.documents.prepared import PreparedTemplate
+from perf_excel.documents.template_errors import error_translator
+from perf_excel.documents.templates import TEMPLATE_DIR, load_template
 from perf_excel.files.outputs import write_atomic
 
-__all__ = ["KINDS", "TemplateReport", "check_template", "export_templates", "guess_kind"]
+__all__ = ["KINDS", "TemplateReport", "check_template", "export_templates", "guess_kind", "template_variables"]
 
 #: Template kind → built-in file.
 KINDS = {"bulletin": "bulletin.docx", "letter": "letter.docx", "yearbook": "yearbook.docx"}
@@ -62,6 +67,17 @@ def check_template(path: str | Path, kind: str | None = None) -> TemplateReport:
     except TemplateError as exc:
         report.error = str(exc)
     return report
+
+
+def template_variables(name: str, data: bytes, env: SandboxedEnvironment | None = None) -> set[str]:
+    """The top-level names a template uses (body, headers, footers, core properties)."""
+    env = env or make_env()
+    prepared = PreparedTemplate(data, name, env)
+    names: set[str] = set()
+    run = error_translator(name)
+    for src in prepared.sources():
+        names |= run(lambda src=src: meta.find_undeclared_variables(env.parse(src)), src)
+    return names
 
 
 def sample_context(kind: str) -> dict:

@@ -5,7 +5,7 @@ variable a built-in template uses is listed in :data:`CONTEXT_KEYS`, so that
 ``perf-excel templates check`` can flag the ones a user's template invents.
 
 A context is plain data and nothing else (:func:`plain_context`): text, numbers, True/False,
-None, lists, tuples and dicts, and :class:`~.engine.Picture` markers. A template is user input;
+None, lists, tuples and dicts, and :class:`~.parts.Picture` markers. A template is user input;
 an object of the program in its context would hand it the object's methods.
 """
 
@@ -20,8 +20,8 @@ import numpy as np
 
 from perf_excel.core.assess import DROPPED, MISSING, NOT_FOR_CATEGORY, Results
 from perf_excel.core.numbers import fmt2, fmt_num
-from perf_excel.documents.engine import Picture
 from perf_excel.documents.env import cn_date
+from perf_excel.documents.parts import Picture
 from perf_excel.xlsx.safety import XML_ILLEGAL
 
 if TYPE_CHECKING:
@@ -59,7 +59,7 @@ def plain_context(value: Any) -> Any:
     Dicts, lists and tuples are copied; text loses the characters XML cannot carry (a unit name
     read with ``_x0001_`` or a form feed in it would make the document unreadable — and Word
     cannot show them anyway); numpy numbers become Python numbers, dates their ISO text (what
-    ``cn_date`` reads); :class:`~.engine.Picture` markers stay; anything else becomes its text.
+    ``cn_date`` reads); :class:`~.parts.Picture` markers stay; anything else becomes its text.
     A value that is plain already (the usual case) is returned as it is, not copied.
     """
     if _is_plain(value):

@@ -8,7 +8,7 @@ Jinja's own sandbox only hides ``_`` names: every public attribute of any object
 can reach is open to it (an object of the program in the context, and its public methods, are
 a way out). :class:`TemplateSandbox` therefore allows attributes by type, from a short list:
 the read-only methods of text, dicts, lists and tuples, and Jinja's own loop, namespace and
-cycler objects. Everything else — numbers, pictures (:class:`~.engine.Picture`), any other
+cycler objects. Everything else — numbers, pictures (:class:`~.parts.Picture`), any other
 object — has no attributes for a template, and only Jinja's own callables, the globals and
 those methods may be called.
 """

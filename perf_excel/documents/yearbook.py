@@ -16,8 +16,10 @@ from typing import Any
 from perf_excel.core.assess import Results
 from perf_excel.core.errors import InputError
 from perf_excel.documents.context import common_context, plain_context
-from perf_excel.documents.engine import load_template, render_docx, write_bytes
+from perf_excel.documents.docxtpl_render import render_docx
 from perf_excel.documents.env import make_env, pts, rank_cn
+from perf_excel.documents.output import write_bytes
+from perf_excel.documents.templates import load_template
 
 __all__ = ["render_yearbook", "yearbook_context", "write_yearbook_xlsx"]
 

@@ -12,14 +12,16 @@ choice, a link to a device or a missing target is refused like the device itself
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 from perf_excel.core.errors import InputError
 
 __all__ = [
+    "FileRefused",
     "MAX_CSV_BYTES",
     "MAX_WORKBOOK_BYTES",
     "file_problem",
@@ -59,37 +61,63 @@ def _kind(mode: int) -> str:
     return "特殊文件"
 
 
+class FileRefused(InputError):
+    """An input file that was not read. ``reason`` says why in one word, for callers that word the
+    message their own way (a Word template, a workbook): ``missing``, ``folder``, ``special`` (a
+    FIFO, device or socket), ``too_big`` (``size``: the size found, 0 when it grew while read) or
+    ``unreadable`` (``error``: the operating system's error, if any)."""
+
+    def __init__(self, message: str, reason: str, size: int = 0, error: OSError | None = None) -> None:
+        super().__init__(message)
+        self.reason, self.size, self.error = reason, size, error
+
+    def worded(self, words: Mapping[str, str], **fields: object) -> str:
+        """The message in the caller's ``words``: the text for the error's errno name (``EACCES``…)
+        or else for ``reason``, formatted with ``fields``, ``size_mb`` and ``reason_text`` (the
+        operating system's reason); this error's own message where ``words`` has none."""
+        code = errno.errorcode.get(self.error.errno or 0, "") if self.error is not None else ""
+        text = words.get(code) or words.get(self.reason)
+        if text is None:
+            return self.message
+        reason_text = os_reason(self.error) if self.error is not None else ""
+        return text.format(size_mb=self.size / 2**20, reason_text=reason_text, **fields)
+
+
+def _refusal(path: Path, name: str) -> FileRefused | None:
+    head = f"{name}：" if name else ""
+    try:
+        st = os.lstat(path)
+    except FileNotFoundError:
+        return FileRefused(f"{head}文件不存在，请检查路径", "missing")
+    except OSError as exc:
+        return FileRefused(f"{head}无法访问（{os_reason(exc)}）", "unreadable", error=exc)
+    except ValueError:  # a NUL in the name
+        return FileRefused(f"{head}文件名含有空字符（NUL），不是有效的文件名", "unreadable")
+    link = stat.S_ISLNK(st.st_mode)
+    if link:
+        try:
+            st = os.stat(path)
+        except OSError:
+            return FileRefused(f"{head}是一个符号链接，但它指向的文件不存在或无法访问", "missing")
+    if stat.S_ISREG(st.st_mode):
+        return None
+    via = "指向" if link else "是"
+    reason = "folder" if stat.S_ISDIR(st.st_mode) else "special"
+    return FileRefused(f"{head}不是普通文件（{via}{_kind(st.st_mode)}）", reason)
+
+
 def file_problem(path: str | os.PathLike, display: str | None = None) -> str | None:
     """Why ``path`` is not a regular file we may read, in one Chinese sentence; None if it is.
 
     The sentence starts with ``display`` (default: the file name; ``""``: no name). Nothing is opened: a FIFO is recognised by its type, so asking never blocks.
     """
     path = Path(path)
-    name = path.name if display is None else display
-    head = f"{name}：" if name else ""
-    try:
-        st = os.lstat(path)
-    except FileNotFoundError:
-        return f"{head}文件不存在，请检查路径"
-    except OSError as exc:
-        return f"{head}无法访问（{os_reason(exc)}）"
-    link = stat.S_ISLNK(st.st_mode)
-    if link:
-        try:
-            st = os.stat(path)
-        except OSError:
-            return f"{head}是一个符号链接，但它指向的文件不存在或无法访问"
-    if stat.S_ISREG(st.st_mode):
-        return None
-    what = _kind(st.st_mode)
-    via = "指向" if link else "是"
-    return f"{head}不是普通文件（{via}{what}）"
+    refusal = _refusal(path, path.name if display is None else display)
+    return refusal.message if refusal else None
 
 
 def os_reason(exc: OSError) -> str:
     """An operating system error in Chinese where we know it (disk full, no permission…)."""
-    import errno
-
     known = {
         errno.ENOSPC: "磁盘空间不足",
         getattr(errno, "EDQUOT", -1): "超出磁盘配额",
@@ -112,18 +140,21 @@ def _open_regular(path: Path, name: str) -> int:
     ``O_NONBLOCK`` keeps ``open()`` of a FIFO from waiting for a writer; the type is checked
     again on the descriptor, since the path may have changed after :func:`file_problem`.
     """
-    problem = file_problem(path, name)
-    if problem:
-        raise InputError(problem)
+    refusal = _refusal(path, name)
+    if refusal:
+        raise refusal
     flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_BINARY", 0)
     try:
         fd = os.open(path, flags)
     except OSError as exc:
-        raise InputError(f"{name}：无法读取（{os_reason(exc)}），文件可能被占用或没有权限") from None
+        raise FileRefused(
+            f"{name}：无法读取（{os_reason(exc)}），文件可能被占用或没有权限", "unreadable", error=exc
+        ) from None
     try:
         st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode):
-            raise InputError(f"{name}：不是普通文件（是{_kind(st.st_mode)}）")
+            reason = "folder" if stat.S_ISDIR(st.st_mode) else "special"
+            raise FileRefused(f"{name}：不是普通文件（是{_kind(st.st_mode)}）", reason)
         if hasattr(os, "set_blocking"):
             os.set_blocking(fd, True)
     except BaseException:
@@ -144,18 +175,20 @@ def iter_regular(path: str | os.PathLike, limit: int, display: str | None = None
     with os.fdopen(fd, "rb", buffering=0) as fh:
         size = os.fstat(fh.fileno()).st_size
         if size > limit:
-            raise InputError(f"{name}：文件过大（{size_text(size)}，上限 {size_text(limit)}），已拒绝读取")
+            raise FileRefused(
+                f"{name}：文件过大（{size_text(size)}，上限 {size_text(limit)}），已拒绝读取", "too_big", size
+            )
         total = 0
         while True:
             try:
                 chunk = fh.read(min(_CHUNK, limit + 1 - total))
             except OSError as exc:
-                raise InputError(f"{name}：读取时出错（{os_reason(exc)}）") from None
+                raise FileRefused(f"{name}：读取时出错（{os_reason(exc)}）", "unreadable", error=exc) from None
             if not chunk:
                 return
             total += len(chunk)
             if total > limit:
-                raise InputError(f"{name}：文件过大（超过上限 {size_text(limit)}），已拒绝读取")
+                raise FileRefused(f"{name}：文件过大（超过上限 {size_text(limit)}），已拒绝读取", "too_big", total)
             yield chunk
 
 

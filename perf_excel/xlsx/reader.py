@@ -18,9 +18,7 @@ are deduplicated and clipped to the sheet's cells).
 from __future__ import annotations
 
 import io
-import os
 import re
-import stat
 import zipfile
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -35,6 +33,7 @@ from perf_excel.core.errors import InputError, Problem
 from perf_excel.core.model import Scheme
 from perf_excel.core.numbers import is_blank
 from perf_excel.core.tables import SHEETS, Table, canonical_sheet, col_letter
+from perf_excel.files.inputs import FileRefused, read_regular
 from perf_excel.xlsx import package as ooxml
 
 __all__ = [
@@ -89,36 +88,9 @@ def read_package(path: str | Path) -> bytes:
             f"{name}：这是 CSV/文本文件，不是工作簿；请在 Excel 中另存为 .xlsx，或使用 perf-excel new 生成的模板"
         )
     try:
-        # O_NONBLOCK: opening a named pipe for reading must not wait for a writer.
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
-    except FileNotFoundError:
-        raise InputError(f"{name}：文件不存在，请检查路径") from None
-    except IsADirectoryError:
-        raise InputError(f"{name}：这是一个文件夹，不是工作簿；请给出 .xlsx 或 .xlsm 文件") from None
-    except PermissionError:
-        raise InputError(f"{name}：没有读取权限，请检查文件权限后重试") from None
-    except OSError as exc:
-        raise InputError(f"{name}：无法打开文件（{exc.strerror or exc}），请给出 .xlsx 或 .xlsm 文件") from None
-    with os.fdopen(fd, "rb") as fh:
-        mode = os.fstat(fd).st_mode
-        if stat.S_ISDIR(mode):
-            raise InputError(f"{name}：这是一个文件夹，不是工作簿；请给出 .xlsx 或 .xlsm 文件")
-        if not stat.S_ISREG(mode):
-            raise InputError(
-                f"{name}：不是普通文件（是管道、设备或套接字），不能作为工作簿读取；请给出 .xlsx 或 .xlsm 文件"
-            )
-        size = os.fstat(fd).st_size
-        if size > MAX_FILE_BYTES:
-            raise InputError(
-                f"{name}：文件大小 {size / (1 << 20):,.0f} MB 超过上限 {MAX_FILE_BYTES >> 20:,} MB，"
-                "不像正常的考核工作簿，已拒绝读取"
-            )
-        try:
-            data = fh.read(MAX_FILE_BYTES + 1)
-        except OSError as exc:
-            raise InputError(f"{name}：无法读取文件（{exc.strerror or exc}）") from None
-    if len(data) > MAX_FILE_BYTES:  # it grew while being read
-        raise InputError(f"{name}：文件超过 {MAX_FILE_BYTES >> 20:,} MB，已拒绝读取")
+        data = read_regular(path, MAX_FILE_BYTES, name)
+    except FileRefused as exc:
+        raise InputError(exc.worded(_REFUSED, name=name, limit_mb=MAX_FILE_BYTES >> 20)) from None
     problem = _content_problem(name, suffix, data)
     if problem:
         raise InputError(problem)
@@ -126,6 +98,17 @@ def read_package(path: str | Path) -> bytes:
     # are refused before python-calamine sees them; see perf_excel/safety.py.
     check_package(data, name)
     return data
+
+
+_ADVICE = "请给出 .xlsx 或 .xlsm 文件"
+#: A workbook file not read, in the words of workbook messages (see :meth:`FileRefused.worded`).
+_REFUSED = {
+    "folder": f"{{name}}：这是一个文件夹，不是工作簿；{_ADVICE}",
+    "special": f"{{name}}：不是普通文件（是管道、设备或套接字），不能作为工作簿读取；{_ADVICE}",
+    "too_big": "{name}：文件大小 {size_mb:,.0f} MB 超过上限 {limit_mb:,} MB，不像正常的考核工作簿，已拒绝读取",
+    "EACCES": "{name}：没有读取权限，请检查文件权限后重试",
+    "EPERM": "{name}：没有读取权限，请检查文件权限后重试",
+}
 
 
 def open_problem(path: Path) -> str | None:

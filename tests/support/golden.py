@@ -11,11 +11,11 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from perf_excel.documents import PreparedTemplate, load_template
+from perf_excel.documents.bulletin import bulletin_bytes
 from perf_excel.documents.canon import canonical_parts
 from perf_excel.documents.context import LetterContexts
-from perf_excel.documents.engine import PreparedTemplate, load_template
 from perf_excel.documents.env import make_env
-from perf_excel.documents.letters import bulletin_bytes
 from perf_excel.documents.samples import sample_results, sample_years
 from perf_excel.documents.yearbook import render_yearbook
 
