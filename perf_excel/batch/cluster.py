@@ -252,7 +252,15 @@ def _run_dask(
                     continue
                 key = f"perf-excel-{task.sha256[:16]}-{task.index}-{os.getpid()}-{int(task.solo)}"
                 fut = client.submit(
-                    dask_task, converter, task.rel, data, options, timeout, key=key, pure=False, retries=0
+                    dask_task,
+                    converter,
+                    task.rel,
+                    data,
+                    task.options_for(options),
+                    timeout,
+                    key=key,
+                    pure=False,
+                    retries=0,
                 )
                 futures[fut] = task
                 inflight.add(fut)

@@ -8,6 +8,7 @@ import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 from perf_excel.batch.state import STATE_DIR, _numbered, safe_relpath
 from perf_excel.batch.summary import SUMMARY_JSON, SUMMARY_XLSX
@@ -34,6 +35,10 @@ class _Task:
     size: int = 0
     sha256: str = ""
     solo: bool = False
+
+    def options_for(self, options: dict[str, Any]) -> dict[str, Any]:
+        """The batch's options, with the folder the workbook lives in (where its 设置 templates are)."""
+        return {**options, "source_dir": str(self.source.resolve().parent)}
 
     def load(self) -> bytes:
         """The workbook's bytes (a regular file of at most :data:`MAX_WORKBOOK_BYTES`), hashed.

@@ -70,7 +70,7 @@ def _run_local(
         except InputError as exc:
             on_done(task, _failure(KIND_INPUT, str(exc)))
             return
-        fut = pool.submit(_pool_task, task.index, converter, task.rel, data, options)
+        fut = pool.submit(_pool_task, task.index, converter, task.rel, data, task.options_for(options))
         inflight[fut] = (task, time.monotonic(), None)
 
     def note_starts() -> None:

@@ -19,8 +19,8 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from perf_excel import __version__
-from perf_excel.core.errors import OutputError
-from perf_excel.files.inputs import os_reason
+from perf_excel.core.errors import InputError, OutputError
+from perf_excel.files.inputs import MAX_WORKBOOK_BYTES, iter_regular, os_reason
 from perf_excel.files.outputs import TMP_MARK, atomic_file, safe_name
 
 STATE_DIR = ".perf-excel-batch"
@@ -292,4 +292,24 @@ def _unchanged(out: Path, old: dict | None, sha: str, opt_key: str, out_rel: str
     if not old or old.get("sha256") != sha or old.get("options") != opt_key or old.get("output_dir") != out_rel:
         return False
     outputs = old.get("outputs") or []
-    return bool(outputs) and all((out / safe_relpath(rel)).is_file() for rel in outputs)
+    if not outputs or not all((out / safe_relpath(rel)).is_file() for rel in outputs):
+        return False
+    used = old.get("templates") or {}
+    return isinstance(used, dict) and templates_digest(used) == used
+
+
+def templates_digest(paths: Iterable[str]) -> dict[str, str]:
+    """The content hash of each template a conversion used (named in its 设置), by path.
+
+    A template edited since, or gone, changes the digest, and the workbook is converted again.
+    """
+    digest = {}
+    for path in paths:
+        try:
+            h = hashlib.sha256()
+            for chunk in iter_regular(Path(path), MAX_WORKBOOK_BYTES, Path(path).name):
+                h.update(chunk)
+            digest[str(path)] = h.hexdigest()
+        except (InputError, OSError):
+            digest[str(path)] = ""
+    return digest
