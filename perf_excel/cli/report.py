@@ -7,6 +7,7 @@ import sys
 from collections.abc import Mapping
 from pathlib import Path
 
+from perf_excel.cli import add_switches
 from perf_excel.core.assess import Results
 from perf_excel.core.tables import Table
 from perf_excel.pipeline import (
@@ -28,10 +29,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("-o", "--output", required=True, help="输出文件夹")
     p.add_argument("--template", help="自定义通报模板（.docx），默认使用内置模板")
     p.add_argument("--letter-template", help="自定义反馈单模板（.docx）")
-    p.add_argument("--letters", action="store_true", help="同时为每个单位生成反馈单（每单位一个 .docx）")
-    p.add_argument("--merged", action="store_true", help="另生成一个合订的反馈单文件（每单位一节，页码重新起算）")
-    p.add_argument("--no-chart", action="store_true", help="反馈单不插入图表")
-    p.add_argument("--pdf", action="store_true", help="同时用 LibreOffice 转换为 PDF")
+    add_switches(
+        p,
+        [
+            ("--letters", "同时为每个单位生成反馈单（每单位一个 .docx）"),
+            ("--merged", "另生成一个合订的反馈单文件（每单位一节，页码重新起算）"),
+            ("--no-chart", "反馈单不插入图表"),
+            ("--pdf", "同时用 LibreOffice 转换为 PDF"),
+        ],
+    )
     p.add_argument(
         "--previous", metavar="FILE", help="上年度考核工作簿，用于同比异动预警（预警列于通报附件，不影响得分）"
     )
