@@ -545,7 +545,7 @@ def test_document_errors_are_one_failed_record(monkeypatch: pytest.MonkeyPatch, 
     def broken(*args, **kwargs):
         raise exc
 
-    monkeypatch.setattr(batch, "_render_documents", broken)
+    monkeypatch.setattr(batch.worker, "_render_documents", broken)
     outcome = convert_workbook("县区/a.xlsx", DEMO.read_bytes(), {"documents": True})
     record = outcome["record"]
     assert (record["status"], record["kind"]) == (FAILED, kind)

@@ -158,7 +158,7 @@ def test_hashing_has_a_size_bound(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     src = tmp_path / "in"
     src.mkdir()
     (src / "big.xlsx").write_bytes(b"PK" + b"x" * 2998)  # 3000 bytes = 2.9 KB
-    monkeypatch.setattr(batch, "MAX_WORKBOOK_BYTES", 1024)
+    monkeypatch.setattr(batch.discovery, "MAX_WORKBOOK_BYTES", 1024)
     summary = run_batch(src, tmp_path / "out", jobs=1, converter=quick_converter)
     [rec] = summary.files
     assert (rec.status, rec.kind) == (FAILED, "input")
@@ -275,7 +275,7 @@ def test_data_caused_errors_in_the_reader_are_input_errors(monkeypatch: pytest.M
     def broken(*args, **kwargs):
         raise exc
 
-    monkeypatch.setattr(perf_excel.xlsx.reader, "read_workbook", broken)
+    monkeypatch.setattr(perf_excel.xlsx.reader, "read_tables", broken)
     outcome = run_guarded(convert_workbook, "县区/坏.xlsx", DEMO.read_bytes(), {"documents": False})
     record = outcome["record"]
     assert (record["status"], record["kind"]) == (FAILED, kind)
@@ -351,14 +351,14 @@ def test_letters_overwritten_by_the_renderer_are_reported(monkeypatch: pytest.Mo
     import perf_excel.documents as render
     from perf_excel.documents.letters import LetterRun
 
-    def one_file_for_two(results, out_dir):
+    def one_file_for_two(results, out_dir, **kwargs):
         out_dir.mkdir(parents=True, exist_ok=True)
         path = out_dir / "同名_反馈单.docx"
         path.write_bytes(b"x")
         return LetterRun(files=[path, path])
 
     monkeypatch.setattr(render, "render_letters", one_file_for_two)
-    monkeypatch.setattr(render, "render_bulletin", lambda results, out: out / "通报.docx")
+    monkeypatch.setattr(render, "render_bulletin", lambda results, out, **kwargs: out / "通报.docx")
     warnings = batch._render_documents(object(), tmp_path, pdf=False)
     assert warnings == ["有 1 份反馈单与其他单位的反馈单文件名相同而被覆盖，请检查单位编码和名称是否重复"]
 
@@ -394,7 +394,7 @@ def test_full_disk_everywhere_still_prints_the_summary(tmp_path: Path, monkeypat
     src.mkdir()
     shutil.copy(DEMO, src / "a.xlsx")
     out = tmp_path / "out"
-    monkeypatch.setattr(batch, "_write_atomic", _enospc)
+    monkeypatch.setattr(batch.state, "_write_atomic", _enospc)
     monkeypatch.setattr(batch, "convert_workbook", quick_converter)
     code = main(["batch", str(src), "-o", str(out), "--jobs", "1"])
     assert code == 1

@@ -100,3 +100,9 @@ def _input_files(args: argparse.Namespace) -> list[str]:
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())
+
+
+def add_switches(parser: argparse.ArgumentParser, switches: Sequence[tuple[str, str]]) -> None:
+    """On/off options (``store_true``), each given as ``(flag, help)``."""
+    for flag, text in switches:
+        parser.add_argument(flag, action="store_true", help=text)

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from perf_excel.batch import DEFAULT_TIMEOUT, FAILED, OK, SUMMARY_JSON, SUMMARY_XLSX, UNCHANGED, FileRecord, run_batch
+from perf_excel.cli import add_switches
 
 __all__ = ["register", "run"]
 
@@ -27,9 +28,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("-o", "--output", required=True, metavar="OUT_DIR", help="输出文件夹（不存在时自动创建）")
     p.add_argument("-j", "--jobs", type=_positive_int, metavar="N", help="并行进程数（默认：CPU 核数）")
     p.add_argument("--pattern", metavar="GLOB", help="只处理相对路径或文件名匹配的工作簿，例如 '2025/*.xlsx'")
-    p.add_argument("--pdf", action="store_true", help="同时生成 PDF（需要 LibreOffice）")
-    p.add_argument("--results-only", action="store_true", help="只生成结果工作簿，不生成通报和反馈单")
-    p.add_argument("--force", action="store_true", help="即使工作簿和选项都未变化也重新生成")
+    add_switches(
+        p,
+        [
+            ("--pdf", "同时生成 PDF（需要 LibreOffice）"),
+            ("--results-only", "只生成结果工作簿，不生成通报和反馈单"),
+            ("--force", "即使工作簿和选项都未变化也重新生成"),
+        ],
+    )
     p.add_argument(
         "--scheduler", metavar="ADDRESS", help="在 Dask 集群上运行，例如 tcp://主机:8786（需 perf-excel[dask]）"
     )

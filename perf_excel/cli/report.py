@@ -7,9 +7,18 @@ import sys
 from collections.abc import Mapping
 from pathlib import Path
 
+from perf_excel.cli import add_switches
 from perf_excel.core.assess import Results
 from perf_excel.core.tables import Table
-from perf_excel.xlsx.reader import assess_workbook
+from perf_excel.pipeline import (
+    LETTERS_DIR,
+    PDF_DIR,
+    assess_workbook,
+    find_anomalies,
+    render_documents,
+    settings_template,
+    templates,
+)
 
 __all__ = ["load_results", "register", "run_report", "run_yearbook"]
 
@@ -20,10 +29,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("-o", "--output", required=True, help="输出文件夹")
     p.add_argument("--template", help="自定义通报模板（.docx），默认使用内置模板")
     p.add_argument("--letter-template", help="自定义反馈单模板（.docx）")
-    p.add_argument("--letters", action="store_true", help="同时为每个单位生成反馈单（每单位一个 .docx）")
-    p.add_argument("--merged", action="store_true", help="另生成一个合订的反馈单文件（每单位一节，页码重新起算）")
-    p.add_argument("--no-chart", action="store_true", help="反馈单不插入图表")
-    p.add_argument("--pdf", action="store_true", help="同时用 LibreOffice 转换为 PDF")
+    add_switches(
+        p,
+        [
+            ("--letters", "同时为每个单位生成反馈单（每单位一个 .docx）"),
+            ("--merged", "另生成一个合订的反馈单文件（每单位一节，页码重新起算）"),
+            ("--no-chart", "反馈单不插入图表"),
+            ("--pdf", "同时用 LibreOffice 转换为 PDF"),
+        ],
+    )
     p.add_argument(
         "--previous", metavar="FILE", help="上年度考核工作簿，用于同比异动预警（预警列于通报附件，不影响得分）"
     )
@@ -51,73 +65,44 @@ def _load(path: str | Path) -> tuple[Results, dict[str, Table]]:
     return results, tables
 
 
-#: 设置 entries that point a report at a custom template (relative to the workbook's folder).
-TEMPLATE_SETTINGS = {"bulletin": ("通报模板",), "letter": ("反馈单模板",), "yearbook": ("年鉴模板",)}
-
-
 def template_from_settings(results: Results, workbook: str | Path, kind: str) -> Path | None:
-    extra = results.scheme.settings.extra
-    for key in TEMPLATE_SETTINGS[kind]:
-        value = str(extra.get(key) or "").strip()
-        if value:
-            # Only a template beside the workbook (or below its folder): a 设置 cell must not
-            # make us read /etc/passwd or ../../其他单位/x.docx (safety.confine).
-            from perf_excel.xlsx.safety import confine
-
-            cell = results.scheme.settings.cells.get(key, "")
-            where = f"{Path(workbook).name} 设置!{cell}" if cell else f"{Path(workbook).name} 设置"
-            return confine(value, Path(workbook).resolve().parent, key, where)
-    return None
+    """The template 设置 names for ``kind`` (see :func:`perf_excel.pipeline.settings_template`)."""
+    return settings_template(results, workbook, kind)
 
 
 def run_report(args: argparse.Namespace) -> int:
-    from perf_excel.files.outputs import protect_inputs
-
     results, tables = _load(args.workbook)
-    bulletin_template = args.template or template_from_settings(results, args.workbook, "bulletin")
-    letter_template = args.letter_template or template_from_settings(results, args.workbook, "letter")
+    chosen = templates(results, args.workbook, args.template, args.letter_template)
     anomalies = _anomalies(results, args.workbook, getattr(args, "previous", None), tables)
     del tables
-    # Templates named in 设置 are inputs too: no output may replace them.
-    with protect_inputs([bulletin_template, letter_template]):
-        return _write_report(args, results, bulletin_template, letter_template, anomalies)
-
-
-def _write_report(args: argparse.Namespace, results: Results, bulletin_template, letter_template, anomalies) -> int:
-    from perf_excel.documents import render_bulletin, render_letters
-
     out = Path(args.output)
-    written = [render_bulletin(results, out, template=bulletin_template, anomalies=anomalies)]
-    print(f"通报已写入：{written[0]}")
-    if args.letters or args.merged or args.letter_template:
-        run = render_letters(
-            results,
-            out / "反馈单",
-            template=letter_template,
-            charts=not args.no_chart,
-            merged=args.merged,
-        )
-        for w in run.warnings:
+    letters = bool(args.letters or args.merged or args.letter_template)
+    docs = render_documents(
+        results,
+        out,
+        chosen,
+        anomalies=anomalies,
+        letters=letters,
+        charts=not args.no_chart,
+        merged=args.merged,
+        pdf=args.pdf,
+    )
+    print(f"通报已写入：{docs.bulletin}")
+    if docs.letters is not None:
+        for w in docs.letters.warnings:
             print(f"警告  {w}", file=sys.stderr)
-        print(f"反馈单已写入：{out / '反馈单'}（{len(run.files)} 份）")
-        written += run.files
-        if run.merged:
-            print(f"合订反馈单已写入：{run.merged}")
-            written.append(run.merged)
+        print(f"反馈单已写入：{out / LETTERS_DIR}（{len(docs.letters.files)} 份）")
+        if docs.letters.merged:
+            print(f"合订反馈单已写入：{docs.letters.merged}")
     if args.pdf:
-        from perf_excel.documents.pdf import to_pdf
-
-        pdfs = to_pdf(written, out / "PDF")
-        print(f"PDF 已写入：{out / 'PDF'}（{len(pdfs)} 份）")
+        print(f"PDF 已写入：{out / PDF_DIR}（{len(docs.pdfs)} 份）")
     return 0
 
 
 def _anomalies(results: Results, workbook: str | Path, previous: str | None, tables: Mapping[str, Table]) -> list:
     """数据异动预警 for the bulletin's last attachment (``tables``: the workbook's sheets already
     read, for its 历年 sheet); problems around them go to stderr."""
-    from perf_excel.xlsx.history import collect_anomalies
-
-    anomalies, problems = collect_anomalies(results.scheme, results.data, tables, Path(workbook), previous)
+    anomalies, problems = find_anomalies(results, tables, workbook, previous)
     for p in problems:
         print(f"警告  {p}", file=sys.stderr)
     if anomalies:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from perf_excel.core.build import build_scheme
 from perf_excel.core.errors import UsageError
-from perf_excel.xlsx.reader import assess_workbook, read_tables
+from perf_excel.pipeline import assess_workbook, find_anomalies, read
 
 __all__ = ["register", "run_check", "run_score"]
 
@@ -41,7 +41,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run_check(args: argparse.Namespace) -> int:
     path = Path(args.workbook)
-    tables = read_tables(path)
+    tables = read(path)
+    # Every problem is listed, errors and warnings alike: not pipeline.check, which stops at errors.
     scheme, dataset, problems = build_scheme(tables, file=path.name)
     if not any(p.is_error for p in problems):
         from perf_excel.xlsx.history import check_anomalies
@@ -68,12 +69,11 @@ def run_score(args: argparse.Namespace) -> int:
     if args.output:
         _check_output(path, args.output, previous)
     results, tables, warnings = assess_workbook(path)
-    scheme, dataset = results.scheme, results.data
     for w in warnings:
         print(f"警告  {w}", file=sys.stderr)
     anomalies = None
     if args.output or args.write_back or previous:
-        anomalies = _anomalies(scheme, dataset, tables, path, previous, listed=not (args.output or args.write_back))
+        anomalies = _anomalies(results, tables, path, previous, listed=not (args.output or args.write_back))
     if args.output:
         from perf_excel.xlsx.writer import write_results
 
@@ -109,15 +109,13 @@ def _check_output(source: Path, output: str, previous: str | None) -> None:
             raise UsageError(f"{source.name}：-o 不能指向{what} {protected.name}（结果会写到 {target}）")
 
 
-def _anomalies(scheme, dataset, tables, path: Path, previous: str | None, listed: bool) -> list:
+def _anomalies(results, tables, path: Path, previous: str | None, listed: bool) -> list:
     """数据异动预警 for the results workbook; never an input to the scores.
 
     Problems around them (an unreadable previous workbook, a bad threshold) are warnings on
     stderr; with ``listed`` (no results workbook to hold them) every anomaly is printed too.
     """
-    from perf_excel.xlsx.history import collect_anomalies
-
-    anomalies, problems = collect_anomalies(scheme, dataset, tables, path, previous)
+    anomalies, problems = find_anomalies(results, tables, path, previous)
     shown = [*problems, *(a.to_problem() for a in anomalies)] if listed else problems
     for p in shown:
         print(f"{'错误' if p.is_error else '警告'}  {p}", file=sys.stderr)

@@ -18,8 +18,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
-from perf_excel.core.assess import Results, assess
-from perf_excel.core.build import build_scheme
+from perf_excel.core.assess import Results
 from perf_excel.core.errors import InputError, PerfExcelError, Problem
 from perf_excel.core.tables import Table, canonical_sheet
 
@@ -76,12 +75,9 @@ def read_tables(book: BookIO) -> dict[str, Table]:
 
 
 def _assess(book: BookIO) -> tuple[Results, list[Problem]]:
-    scheme, dataset, problems = build_scheme(read_tables(book), file=book.name)
-    errors = [p for p in problems if p.is_error]
-    if errors:
-        raise InputError(errors)
-    results = assess(scheme, dataset)
-    return results, [*problems, *(w.with_file(book.name) for w in results.warnings)]
+    from perf_excel.pipeline import assess_tables
+
+    return assess_tables(read_tables(book), book.name)
 
 
 def _write_results(book: BookIO, results: Results, warnings: list[Problem]) -> None:
@@ -108,9 +104,9 @@ def _write_problems(book: BookIO, problems: Sequence[Problem]) -> None:
 
 
 def _bulletin(results: Results, folder: Path) -> Path:
-    from perf_excel.documents import render_bulletin
+    from perf_excel.pipeline import render_documents
 
-    return render_bulletin(results, folder)
+    return render_documents(results, folder, letters=False).bulletin
 
 
 def _run(book: BookIO | None, action: Callable[[BookIO], str]) -> str:

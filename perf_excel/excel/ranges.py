@@ -19,8 +19,8 @@ from typing import Any
 
 import numpy as np
 
-from perf_excel.core.build import build_scheme, cell_text
-from perf_excel.core.errors import Problem, quote
+from perf_excel.core.build import cell_text
+from perf_excel.core.errors import InputError, Problem, quote
 from perf_excel.core.model import NOT_APPLICABLE, Scheme
 from perf_excel.core.numbers import is_blank, parse_number
 from perf_excel.core.tables import Table
@@ -181,10 +181,12 @@ def build_from_ranges(*ranges: object) -> tuple[Scheme, Any]:
 
     Raises :class:`TableErrors` with every error, so that the cell shows all of them.
     """
-    scheme, dataset, problems = build_scheme(tables_from_ranges(*ranges))
-    errors = [p for p in problems if p.is_error]
-    if errors:
-        raise TableErrors(errors)
+    from perf_excel.pipeline import check
+
+    try:
+        scheme, dataset, _ = check(tables_from_ranges(*ranges))
+    except InputError as exc:
+        raise TableErrors(exc.problems) from None
     return scheme, dataset
 
 

@@ -26,7 +26,6 @@ from typing import TypeVar
 
 from python_calamine import CalamineWorkbook
 
-from perf_excel.core.assess import Results, assess
 from perf_excel.core.build import build_scheme
 from perf_excel.core.dataset import Dataset
 from perf_excel.core.errors import InputError, Problem
@@ -39,7 +38,6 @@ from perf_excel.xlsx import package as ooxml
 __all__ = [
     "REQUIRED_SHEETS",
     "SUFFIXES",
-    "assess_workbook",
     "calamine_call",
     "open_calamine",
     "open_problem",
@@ -459,24 +457,3 @@ def read_workbook(path: str | Path) -> tuple[Scheme, Dataset, list[Problem]]:
     if errors:
         raise InputError(errors)
     return scheme, dataset, problems
-
-
-def assess_workbook(path: str | Path) -> tuple[Results, dict[str, Table], list[Problem]]:
-    """Read, check and assess a workbook: ``(results, tables, warnings)``.
-
-    The sheets read are returned too, so that a caller needing more of them (a 历年 sheet
-    for the anomaly warnings) does not read the workbook twice. Raises :class:`InputError`
-    with every error, each naming the file.
-    """
-    path = Path(path)
-    tables = read_tables(path)
-    scheme, dataset, problems = build_scheme(tables, file=path.name)
-    errors = [p for p in problems if p.is_error]
-    if errors:
-        raise InputError(errors)
-    try:
-        results = assess(scheme, dataset)
-    except InputError as exc:
-        raise exc.with_file(path.name) from None
-    warnings = [p.with_file(path.name) for p in (*problems, *results.warnings)]
-    return results, tables, warnings
