@@ -23,6 +23,12 @@ and are not template work. ``--chart-sample`` letters are also timed with charts
 
 from __future__ import annotations
 
+import sys as _sys
+from pathlib import Path as _Path
+
+# Test support (golden files, canonical XML) lives in tests/support, outside the package.
+_sys.path.insert(0, str(_Path(__file__).resolve().parents[1] / "tests"))
+
 import argparse
 import shutil
 import sys
@@ -66,9 +72,9 @@ def main(argv: list[str] | None = None) -> dict:
     args = ap.parse_args(argv)
 
     from bench_letters_api import render_letters_naive
+    from support.canon import canonical_parts, diff_parts
 
     from perf_excel.documents import render_letters
-    from perf_excel.documents.canon import canonical_parts, diff_parts
 
     folder = Path(args.dir)
     folder.mkdir(parents=True, exist_ok=True)

@@ -7,8 +7,12 @@ Run it after an intended change to a template or a document, then review the dif
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
-from support.golden import write_golden
+# Test support (golden files, canonical XML) lives in tests/support, outside the package.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+
+from support.golden import write_golden  # noqa: E402
 
 
 def main() -> int:

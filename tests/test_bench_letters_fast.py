@@ -16,13 +16,13 @@ import zipfile
 import numpy as np
 import pytest
 from lxml import etree
+from support.canon import canonical_xml
 
 from perf_excel.core.errors import TemplateError
 from perf_excel.core.methods.band import match_band, match_band_scalar
 from perf_excel.core.methods.efficacy import _efficacy_level, _efficacy_parts
 from perf_excel.core.model import Band, Indicator
 from perf_excel.documents import PreparedTemplate, load_template
-from perf_excel.documents.canon import canonical_xml
 from perf_excel.documents.context import LetterContexts
 from perf_excel.documents.env import make_env
 from perf_excel.documents.samples import sample_results

@@ -10,12 +10,12 @@ from html import escape
 from pathlib import Path
 
 import pytest
+from support.canon import canonical_parts, diff_parts
 
 from perf_excel.cli import main
 from perf_excel.cli.report import _anomalies, _load
 from perf_excel.documents import load_template, render_docx
 from perf_excel.documents.bulletin import bulletin_bytes
-from perf_excel.documents.canon import canonical_parts, diff_parts
 from perf_excel.documents.context import bulletin_context
 from perf_excel.documents.env import make_env
 from perf_excel.documents.samples import sample_results

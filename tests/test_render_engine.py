@@ -7,10 +7,10 @@ from pathlib import Path
 
 import docx
 import pytest
+from support.canon import canonical_parts, diff_parts
 
 from perf_excel.core.errors import TemplateError
 from perf_excel.documents import PreparedTemplate, load_template, render_docx
-from perf_excel.documents.canon import canonical_parts, diff_parts
 from perf_excel.documents.chart import ChartMaker
 from perf_excel.documents.context import LetterContexts, bulletin_context
 from perf_excel.documents.docxtpl_render import image_factory_for

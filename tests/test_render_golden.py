@@ -5,9 +5,8 @@ from __future__ import annotations
 from functools import cache
 
 import pytest
+from support.canon import canonical_parts, diff_parts
 from support.golden import GOLDEN_DIR, golden_documents, read_golden
-
-from perf_excel.documents.canon import canonical_parts, diff_parts
 
 DOCUMENTS = ["bulletin.docx", "letter_B02.docx", "letters_merged.docx", "yearbook.docx", "yearbook.xlsx"]
 

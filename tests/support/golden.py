@@ -13,11 +13,11 @@ from pathlib import Path
 
 from perf_excel.documents import PreparedTemplate, load_template
 from perf_excel.documents.bulletin import bulletin_bytes
-from perf_excel.documents.canon import canonical_parts
 from perf_excel.documents.context import LetterContexts
 from perf_excel.documents.env import make_env
 from perf_excel.documents.samples import sample_results, sample_years
 from perf_excel.documents.yearbook import render_yearbook
+from support.canon import canonical_parts
 
 __all__ = ["GOLDEN_DIR", "golden_documents", "read_golden", "write_golden", "part_file"]
 
