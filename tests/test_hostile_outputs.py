@@ -224,7 +224,7 @@ def test_score_output_resolving_to_the_source_is_refused(
     err = capsys.readouterr().err
     target = Path(output).with_suffix(".xlsx") if Path(output).suffix else Path(output + ".xlsx")
     assert err == (
-        f"WB.xlsx：-o 不能指向源工作簿本身（结果会写到 {target}，即源工作簿，会覆盖数据）；要写回源工作簿请用 --write-back\n"
+        f"用法错误：WB.xlsx：-o 不能指向源工作簿本身（结果会写到 {target}，即源工作簿，会覆盖数据）；要写回源工作簿请用 --write-back\n"
     )
     assert digest(book) == before
     assert sorted(p.name for p in book.parent.iterdir()) == ["WB.xlsx"]
@@ -244,12 +244,12 @@ def test_score_output_through_links_to_the_source_or_its_backup_is_refused(
     (tmp_path / "bak.xlsx").symlink_to(book.with_name("WB.xlsx.bak"))
     assert main(["score", str(book), "-o", str(tmp_path / "bak.xlsx")]) == 2
     assert capsys.readouterr().err == (
-        f"WB.xlsx：-o 不能指向源工作簿的备份 WB.xlsx.bak（结果会写到 {tmp_path / 'bak.xlsx'}）\n"
+        f"用法错误：WB.xlsx：-o 不能指向源工作簿的备份 WB.xlsx.bak（结果会写到 {tmp_path / 'bak.xlsx'}）\n"
     )
     previous = Path(shutil.copy(DEMO, tmp_path / "上年.xlsx"))
     assert main(["score", str(book), "--previous", str(previous), "-o", str(tmp_path / "上年.xlsm")]) == 2
     assert capsys.readouterr().err == (
-        f"WB.xlsx：-o 不能指向上年度工作簿 上年.xlsx（结果会写到 {tmp_path / '上年.xlsx'}）\n"
+        f"用法错误：WB.xlsx：-o 不能指向上年度工作簿 上年.xlsx（结果会写到 {tmp_path / '上年.xlsx'}）\n"
     )
     assert digest(book) == before and digest(previous) == digest(DEMO)
     assert not book.with_name("WB.xlsx.bak").exists()

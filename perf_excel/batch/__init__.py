@@ -219,19 +219,19 @@ def _check_arguments(
 ) -> None:
     """:class:`UsageError` for arguments that cannot work, before anything is read or written."""
     if jobs is not None and jobs < 1:
-        raise UsageError(f"用法错误：--jobs 应为正整数，而不是 {jobs}")
+        raise UsageError(f"{{option}} 应为正整数，而不是 {jobs}", option="jobs")
     if not timeout or timeout <= 0:
-        raise UsageError(f"用法错误：--timeout 应为正数，而不是 {timeout}")
+        raise UsageError(f"{{option}} 应为正数，而不是 {timeout}", option="timeout")
     if scheduler is not None and not re.match(r"^[a-z][a-z0-9+.-]*://\S+$", scheduler):
-        raise UsageError(f"用法错误：--scheduler 应为调度器地址，例如 tcp://主机:8786，而不是 “{scheduler}”")
+        raise UsageError(f"{{option}} 应为调度器地址，例如 tcp://主机:8786，而不是 “{scheduler}”", option="scheduler")
     if out.exists() and not out.is_dir():
-        raise UsageError(f"用法错误：输出位置 {out} 是一个文件，不是文件夹")
+        raise UsageError(f"输出位置 {out} 是一个文件，不是文件夹")
     for item in items:
         src = Path(item).resolve()
         if src.is_dir() and (src == out.resolve() or src.is_relative_to(out.resolve())):
-            raise UsageError(f"用法错误：输出文件夹 {out} 不能是输入文件夹 {item} 本身或其上级，请另选一个输出文件夹")
+            raise UsageError(f"输出文件夹 {out} 不能是输入文件夹 {item} 本身或其上级，请另选一个输出文件夹")
     if pdf and not documents:
-        raise UsageError("用法错误：--pdf 需要生成文档，不能与 --results-only 同用")
+        raise UsageError("{option} 需要生成文档（documents=True）", option="pdf")
 
 
 def _state_dir(out: Path) -> Path:

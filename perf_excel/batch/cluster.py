@@ -231,7 +231,7 @@ def _run_dask(
         from distributed import Client, wait
     except ImportError:
         raise UsageError(
-            "用法错误：--scheduler 需要 Dask：请安装 pip install 'perf-excel[dask]'（dask[distributed]）"
+            "{option} 需要 Dask：请安装 pip install 'perf-excel[dask]'（dask[distributed]）", option="scheduler"
         ) from None
     try:
         client = Client(scheduler, timeout=f"{min(15.0, timeout):g}s", set_as_default=False)

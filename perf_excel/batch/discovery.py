@@ -92,7 +92,7 @@ def discover(
     for item in inputs:
         root = Path(item)
         if not root.exists() and not root.is_symlink():
-            raise UsageError(f"用法错误：输入 {root} 不存在")
+            raise UsageError(f"输入 {root} 不存在")
         if not root.is_dir():
             # A file named explicitly is converted whatever its suffix (and fails with the reason).
             if root.name.startswith("~$"):

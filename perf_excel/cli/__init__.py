@@ -37,7 +37,7 @@ class _Parser(argparse.ArgumentParser):
     """argparse with usage errors raised (exit code 2) instead of printed and exited."""
 
     def error(self, message: str) -> None:  # type: ignore[override]
-        raise UsageError(f"用法错误：{message}\n{self.format_usage().strip()}")
+        raise UsageError(f"{message}\n{self.format_usage().strip()}")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -68,6 +68,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         with protect_inputs(_input_files(args)):
             return int(args.func(args) or 0)
+    except UsageError as exc:
+        print(usage_text(exc), file=sys.stderr)
+        return exc.exit_code
     except PerfExcelError as exc:
         print(str(exc), file=sys.stderr)
         return exc.exit_code
@@ -106,3 +109,13 @@ def add_switches(parser: argparse.ArgumentParser, switches: Sequence[tuple[str, 
     """On/off options (``store_true``), each given as ``(flag, help)``."""
     for flag, text in switches:
         parser.add_argument(flag, action="store_true", help=text)
+
+
+#: Library argument names whose flag is not simply ``--`` + the name with ``-`` for ``_``.
+_FLAGS: dict[str, str] = {"documents": "--results-only"}
+
+
+def usage_text(exc: UsageError) -> str:
+    """A usage error as the command line words it: 用法错误 once, the argument as its flag."""
+    flag = _FLAGS.get(exc.option, "--" + exc.option.replace("_", "-")) if exc.option else ""
+    return f"用法错误：{exc.worded(flag)}"

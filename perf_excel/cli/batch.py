@@ -10,6 +10,7 @@ from typing import Any, TextIO
 
 from perf_excel.batch import DEFAULT_TIMEOUT, FAILED, OK, SUMMARY_JSON, SUMMARY_XLSX, UNCHANGED, FileRecord, run_batch
 from perf_excel.cli import add_switches
+from perf_excel.core.errors import UsageError
 
 __all__ = ["register", "run"]
 
@@ -75,6 +76,8 @@ def _positive_float(text: str) -> float:
 def run(args: argparse.Namespace) -> int:
     if args.scheduler and args.jobs:
         print("提示：使用 --scheduler 时由 Dask 集群决定并行度，--jobs 被忽略。", file=sys.stderr)
+    if args.pdf and args.results_only:
+        raise UsageError("--pdf 需要生成文档，不能与 --results-only 同用")
     reporter = _Reporter(sys.stderr, quiet=args.quiet, verbose=args.verbose)
     try:
         summary = run_batch(

@@ -172,6 +172,22 @@ class OutputError(PerfExcelError):
 
 
 class UsageError(PerfExcelError):
-    """The command was called wrongly."""
+    """The call was wrong: an argument that cannot work, or a combination that cannot.
+
+    ``option`` names the argument in library terms (``jobs``); ``{option}`` in the message
+    stands where it is named. The library shows the name; the command line shows its flag
+    (``--jobs``) and adds 用法错误 once (:func:`perf_excel.cli.main`).
+    """
 
     exit_code = 2
+
+    def __init__(self, message: str, option: str = "") -> None:
+        super().__init__(message)
+        self.option = option
+
+    def worded(self, option_text: str | None = None) -> str:
+        """The message with the argument named as ``option_text`` (default: its library name)."""
+        return self.message.replace("{option}", option_text if option_text is not None else self.option)
+
+    def __str__(self) -> str:
+        return self.worded()

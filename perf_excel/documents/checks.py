@@ -49,7 +49,10 @@ def check_template(path: str | Path, kind: str | None = None) -> TemplateReport:
     """Variables a template uses, those no data provides, and the error of a trial render on sample data."""
     kind = kind or guess_kind(path)
     if kind not in KINDS:
-        raise UsageError(f"{Path(path).name}：无法从文件名判断模板类型，请用 --kind 指定 bulletin、letter 或 yearbook")
+        raise UsageError(
+            f"{Path(path).name}：无法从文件名判断模板类型，请用 {{option}} 指定 bulletin、letter 或 yearbook",
+            option="kind",
+        )
     name, data = load_template(path, KINDS[kind])
     env = make_env()
     report = TemplateReport(name, kind)
