@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import errno
 import hashlib
-import io
 import os
 import re
 import shutil
@@ -166,7 +165,7 @@ def test_yearbook(hostile: Path, tmp_path: Path) -> None:
 def test_safe_cell(tmp_path: Path, payload: str) -> None:
     from openpyxl import Workbook
 
-    from perf_excel.xlsx.writer import safe_cell
+    from perf_excel.xlsx.sanitize import safe_cell
 
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("x")
@@ -475,20 +474,19 @@ def test_read_only_folder_is_named(book: Path, tmp_path: Path, no_write_in, caps
 def test_full_disk_leaves_no_half_written_file(
     book: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
 ) -> None:
-    from openpyxl import Workbook
+    from perf_excel.xlsx import package
 
     out = tmp_path / "结果.xlsx"
     out.write_bytes(b"previous results")
 
-    real_save = Workbook.save
+    real_write = package.write_package
 
-    def full(self, filename):
-        buffer = io.BytesIO()
-        real_save(self, buffer)
-        Path(filename).write_bytes(buffer.getvalue()[:1000])  # the disk fills up half-way
+    def full(path, *args):
+        real_write(path, *args)
+        Path(path).write_bytes(Path(path).read_bytes()[:1000])  # the disk fills up half-way
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(Workbook, "save", full)
+    monkeypatch.setattr(package, "write_package", full)
     assert main(["score", str(book), "-o", str(out)]) == 1
     assert capsys.readouterr().err.endswith(f"{out}：写入失败（磁盘空间不足），未留下写了一半的文件\n")
     assert out.read_bytes() == b"previous results"

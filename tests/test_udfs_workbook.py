@@ -103,7 +103,7 @@ def test_sheets_follow_the_contract_and_perf_assess_agrees_with_the_file_reader(
     from perf_excel import assess
     from perf_excel.udfs import PERF_ASSESS
     from perf_excel.xlsx.reader import read_workbook
-    from perf_excel.xlsx.writer import result_rows
+    from perf_excel.xlsx.sheets import result_rows
 
     wb = load_workbook(XLSM, keep_vba=True)
     assert wb.sheetnames == [

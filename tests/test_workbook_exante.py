@@ -14,7 +14,7 @@ from perf_excel.core.build import build_scheme
 from perf_excel.core.errors import InputError
 from perf_excel.core.exante import default_threshold, parse_amount
 from perf_excel.xlsx.reader import read_tables, read_workbook
-from perf_excel.xlsx.writer import result_rows
+from perf_excel.xlsx.sheets import result_rows
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "workbooks" / "demo_exante_2026.xlsx"

@@ -177,7 +177,7 @@ def _write_summary_xlsx(summary: BatchSummary, path: Path) -> None:
     from openpyxl import Workbook
     from openpyxl.styles import Font, PatternFill
 
-    from perf_excel.xlsx.writer import safe_cell
+    from perf_excel.xlsx.sanitize import safe_cell
 
     grades = list(dict.fromkeys(g for f in summary.files for g in f.grades))
     wb = Workbook(write_only=True)

@@ -389,19 +389,19 @@ def apply_points(workbook: str | Path, points: dict[str, float]) -> Path:
         # A formula cell became a value: Excel's calculation chain must be rebuilt.
         drop = {n for n in parts if n.endswith("calcChain.xml")}
 
+    out: dict[str, bytes] = {}
+    for info in infos:
+        name = info.filename
+        if name in drop:
+            continue
+        data = new.get(name, parts[name])
+        if drop and name == "[Content_Types].xml":
+            data = re.sub(rb"<Override[^>]*calcChain[^>]*/>", b"", data)
+        elif drop and name.endswith(".rels"):
+            data = re.sub(rb"<Relationship[^>]*calcChain[^>]*/>", b"", data)
+        out[name] = data
+
     def write(tmp: Path) -> None:
-        with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zout:
-            for info in infos:
-                if info.filename in drop:
-                    continue
-                data = parts[info.filename]
-                if drop and info.filename == "[Content_Types].xml":
-                    data = re.sub(rb"<Override[^>]*calcChain[^>]*/>", b"", data)
-                elif drop and info.filename.endswith(".rels"):
-                    data = re.sub(rb"<Relationship[^>]*calcChain[^>]*/>", b"", data)
-                if info.filename in new:
-                    zout.writestr(info.filename, new[info.filename], zipfile.ZIP_DEFLATED)
-                else:
-                    zout.writestr(info, data)
+        ooxml.write_package(tmp, out, infos, parts)
 
     return replace_with_backup(target, write)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
-__all__ = ["SHEETS", "Table", "col_letter", "canonical_sheet"]
+__all__ = ["SHEETS", "Table", "col_letter", "col_number", "canonical_sheet"]
 
 
 def col_letter(index: int) -> str:
@@ -21,6 +21,14 @@ def col_letter(index: int) -> str:
         index, rem = divmod(index - 1, 26)
         letters = chr(65 + rem) + letters
     return letters
+
+
+def col_number(letters: str) -> int:
+    """A -> 1, Z -> 26, AA -> 27 (case-insensitive): the column number of a cell reference's letters."""
+    n = 0
+    for ch in letters.upper():
+        n = n * 26 + ord(ch) - 64
+    return n
 
 
 #: Contract sheet name -> accepted aliases (compared case-insensitively).

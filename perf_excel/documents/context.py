@@ -22,7 +22,7 @@ from perf_excel.core.assess import DROPPED, MISSING, NOT_FOR_CATEGORY, Results
 from perf_excel.core.numbers import fmt2, fmt_num
 from perf_excel.documents.env import cn_date
 from perf_excel.documents.parts import Picture
-from perf_excel.xlsx.safety import XML_ILLEGAL
+from perf_excel.xlsx.sanitize import XML_ILLEGAL
 
 if TYPE_CHECKING:
     from perf_excel.core.anomalies import Anomaly

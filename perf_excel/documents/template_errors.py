@@ -15,7 +15,7 @@ import jinja2
 from jinja2.sandbox import SecurityError
 
 from perf_excel.core.errors import InputError, TemplateError
-from perf_excel.xlsx.safety import XML_ILLEGAL
+from perf_excel.xlsx.sanitize import XML_ILLEGAL
 
 __all__ = ["TEMPLATE_FAILURES", "data_error", "error_translator", "translate_error"]
 

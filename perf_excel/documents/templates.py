@@ -18,7 +18,7 @@ from docx import Document
 from perf_excel.core.errors import TemplateError
 from perf_excel.documents.links import check_template
 from perf_excel.files.inputs import FileRefused, read_regular
-from perf_excel.xlsx.safety import XML_ILLEGAL
+from perf_excel.xlsx.sanitize import XML_ILLEGAL
 
 __all__ = ["MAX_TEMPLATE_BYTES", "TEMPLATE_DIR", "load_template", "open_docx", "shown"]
 

@@ -178,7 +178,7 @@ def write_yearbook_xlsx(ctx: dict[str, Any], path: str | Path) -> Path:
     from openpyxl.styles import Alignment, Border, Font, Side
     from openpyxl.utils import get_column_letter
 
-    from perf_excel.xlsx.safety import cells_as_text, clean_texts
+    from perf_excel.xlsx.sanitize import cells_as_text, clean_texts
 
     ctx = clean_texts(ctx)  # no control characters in names: XML cannot carry them
     thick, thin = Side(style="medium"), Side(style="thin")

@@ -34,8 +34,6 @@ __all__ = [
 
 PROBLEM_SHEET = "问题"
 TITLE = "绩效考核"
-#: Text Excel would take as a formula, or as an error value ("#N/A", "#DIV/0!"…) when typed in.
-_FORMULA_START = ("=", "+", "-", "@", "#")
 
 Renderer = Callable[[Results, Path], Path]
 
@@ -81,7 +79,7 @@ def _assess(book: BookIO) -> tuple[Results, list[Problem]]:
 
 
 def _write_results(book: BookIO, results: Results, warnings: list[Problem]) -> None:
-    from perf_excel.xlsx.writer import (
+    from perf_excel.xlsx.sheets import (
         DETAIL_SHEET,
         RESULT_SHEET,
         detail_header,
@@ -183,10 +181,10 @@ def score_and_report(book: BookIO | None = None, renderer: Renderer | None = Non
 
 
 def safe_value(value: object) -> object:
-    """A value to write into a cell: text that Excel would take as a formula or an error value stays text."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return "" if value is None else value
+    """A value to type into a cell: text that Excel would take as a formula or an error value stays text."""
+    from perf_excel.xlsx.sanitize import sanitize
+
+    return "" if value is None else sanitize(value, typed=True)
 
 
 class XlwingsBook:

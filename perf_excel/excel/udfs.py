@@ -441,7 +441,7 @@ def PERF_ASSESS(
     settings: Cell = None,
 ) -> Cell:
     """完整考核：按指标、单位、数据等表计分、折算、修正、加减分、类别排名、评定等次，返回含表头的结果表（与“结果”工作表相同）。有错误时逐条列出。"""
-    from perf_excel.xlsx.writer import result_header, result_rows
+    from perf_excel.xlsx.sheets import result_header, result_rows
 
     results = _assess(indicators, units, data, bonus, vetoes, corrections, settings)
     rows = [result_header(results), *result_rows(results)]

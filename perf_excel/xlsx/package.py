@@ -11,8 +11,10 @@ hostile file show one thing to us and another to Excel or python-calamine.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import zipfile
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from xml.etree.ElementTree import Element
 
 from defusedxml.ElementTree import fromstring
@@ -29,6 +31,7 @@ __all__ = [
     "sheet_parts",
     "sheet_targets",
     "workbook_sheets",
+    "write_package",
 ]
 
 _R_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -139,3 +142,40 @@ def sheet_parts(parts: Mapping[str, bytes]) -> dict[str, str]:
     """Sheet name → worksheet part, in the workbook's order."""
     main = main_part(parts)
     return sheet_targets(parts[main], parts[rels_path(main)], main)
+
+
+def write_package(
+    path: Path,
+    parts: Mapping[str, bytes | Iterable[str]],
+    order: Sequence[zipfile.ZipInfo] = (),
+    source: Mapping[str, bytes] | None = None,
+) -> None:
+    """Write ``parts`` as a zip package at ``path`` (a temporary file: the caller moves it into place).
+
+    Members listed in ``order`` (the original package's) come first, in that order; a member
+    whose bytes are still ``source``'s is copied with its original entry (same compression and
+    date), so an edit changes only the parts it meant to. A part given as an iterable of text
+    pieces is streamed into the zip: a worksheet of millions of cells is never one string.
+    """
+    source = source or {}
+    listed = [info for info in order if info.filename in parts]
+    names = {info.filename for info in listed}
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in listed:
+            data = parts[info.filename]
+            if data is source.get(info.filename):
+                zout.writestr(info, data)
+            else:
+                _write_member(zout, info.filename, data)
+        for name, data in parts.items():
+            if name not in names:
+                _write_member(zout, name, data)
+
+
+def _write_member(zout: zipfile.ZipFile, name: str, data: bytes | Iterable[str]) -> None:
+    if isinstance(data, bytes):
+        zout.writestr(name, data, zipfile.ZIP_DEFLATED)
+        return
+    with zout.open(name, "w", force_zip64=True) as fh:
+        for piece in data:
+            fh.write(piece.encode("utf-8"))

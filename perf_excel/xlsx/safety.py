@@ -49,7 +49,9 @@ from pathlib import Path
 from xml.parsers import expat
 
 from perf_excel.core.errors import InputError
+from perf_excel.core.tables import col_letter, col_number
 from perf_excel.xlsx import package as ooxml
+from perf_excel.xlsx.sanitize import XML_ILLEGAL
 
 __all__ = [
     "EXCEL_COLS",
@@ -64,7 +66,6 @@ __all__ = [
     "PackageReport",
     "check_package",
     "REL_NAMESPACES",
-    "XML_ILLEGAL",
     "confine",
     "outside_links",
     "package_problem",
@@ -161,21 +162,6 @@ class _Context:
 
 def _mb(n: int) -> str:
     return f"{n / (1 << 20):,.0f} MB"
-
-
-def _col_number(letters: bytes | str) -> int:
-    n = 0
-    for ch in letters.upper() if isinstance(letters, str) else letters.upper().decode("ascii"):
-        n = n * 26 + ord(ch) - 64
-    return n
-
-
-def _col_letters(n: int) -> str:
-    out = ""
-    while n:
-        n, rem = divmod(n - 1, 26)
-        out = chr(65 + rem) + out
-    return out
 
 
 def _refuse(name: str, text: str) -> InputError:
@@ -662,7 +648,7 @@ class _CellScan:
         if max(map(len, digits)) > 9 or max(map(len, letters)) > 3:
             return False  # far beyond Excel's grid: the parse names the cell
         self.rows = max(self.rows, max(map(int, digits)))
-        self.cols = max(self.cols, max(map(_col_number, letters)))
+        self.cols = max(self.cols, max(col_number(a.decode("ascii")) for a in letters))
         return True
 
     # -- dates --
@@ -733,7 +719,7 @@ def _parse_ref(text: str, need_col: bool) -> tuple[int, int] | None:
         return None
     # Beyond Excel either way; int() of thousands of digits is refused by Python itself.
     row = int(digits) if len(digits) <= 9 else EXCEL_ROWS + 1
-    col = _col_number(m.group(1)) if len(m.group(1)) <= 3 else EXCEL_COLS + 1
+    col = col_number(m.group(1)) if len(m.group(1)) <= 3 else EXCEL_COLS + 1
     return row, col
 
 
@@ -751,7 +737,7 @@ def _parsed_extent(ctx: _Context, member: str, pieces: Iterable[tuple[bytes, boo
         )
 
     def record(row: int, col: int, ref: str | None) -> None:
-        shown = ref or f"{_col_letters(min(col, 10**6))}{row}"
+        shown = ref or f"{col_letter(min(col, 10**6) - 1)}{row}"
         if row > EXCEL_ROWS or col > EXCEL_COLS:
             raise _refuse(
                 ctx.name,
@@ -915,48 +901,3 @@ def _source_part(rels_part: str) -> str:
     folder, _, file = rels_part.rpartition("/")
     base = folder.rpartition("/")[0] if folder.endswith("_rels") else folder
     return f"{base}/{file[: -len('.rels')]}".lstrip("/") if file != ".rels" else base
-
-
-# --- text written into output workbooks ------------------------------------------------------
-
-#: Characters XML 1.0 cannot carry (openpyxl refuses them mid-save, lxml refuses them in text, and a
-#: lone surrogate cannot even be encoded as UTF-8).
-XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
-#: Text starting with one of these would be a formula (or a DDE payload) if typed into Excel.
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def xml_text(value: object) -> object:
-    """``value`` with the characters XML cannot carry removed, if it is text (anything else unchanged)."""
-    if isinstance(value, str) and XML_ILLEGAL.search(value):
-        return XML_ILLEGAL.sub("", value)
-    return value
-
-
-def clean_texts(value: object) -> object:
-    """A copy of ``value`` (dicts, lists and tuples walked) with every text made XML-safe."""
-    if isinstance(value, str):
-        return xml_text(value)
-    if isinstance(value, dict):
-        return {k: clean_texts(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return type(value)(clean_texts(v) for v in value)
-    return value
-
-
-def cells_as_text(workbook) -> int:
-    """Make every formula or error cell of an openpyxl ``workbook`` a text cell; returns how many.
-
-    For workbooks whose every value comes from input data (the yearbook): openpyxl turns a
-    string starting with ``=`` into a formula and ``#N/A`` into an error value, and a unit
-    called ``=HYPERLINK(...)`` or ``#N/A`` must stay a name. Workbooks with formulas of our
-    own must not be passed here.
-    """
-    changed = 0
-    for ws in workbook.worksheets:
-        for row in ws.iter_rows():
-            for cell in row:
-                if cell.data_type in ("f", "e"):
-                    cell.data_type = "s"
-                    changed += 1
-    return changed
