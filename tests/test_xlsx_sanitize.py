@@ -69,7 +69,7 @@ def test_results_and_write_back(tmp_path: Path, mode: str):
 
 
 def test_batch_summary(tmp_path: Path):
-    from perf_excel.batch import BatchSummary, FileRecord, _write_summary_xlsx
+    from perf_excel.batch.summary import BatchSummary, FileRecord, _write_summary_xlsx
 
     files = [FileRecord(source=text, output_dir="", reason=text) for text in HOSTILE]
     summary = BatchSummary(in_dir="in", out_dir="out", options={}, files=files, ignored=[], started="")
