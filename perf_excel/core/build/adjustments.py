@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from perf_excel.core.build.collector import Collector, cell_text, check_unit, sheet_rows
+from perf_excel.core.build.collector import Collector, check_unit, sheet_rows
 from perf_excel.core.errors import quote
 from perf_excel.core.model import Adjustment, Correction, Veto
+from perf_excel.core.numbers import cell_text
 
 
 def parse_adjustments(t, c: Collector, units) -> tuple[Adjustment, ...]:

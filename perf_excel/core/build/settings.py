@@ -8,12 +8,12 @@ from datetime import date, datetime
 
 import pandas as pd
 
-from perf_excel.core.build.collector import LIST_SPLIT, Collector, cell_text
+from perf_excel.core.build.collector import LIST_SPLIT, Collector
 from perf_excel.core.errors import quote
 from perf_excel.core.methods import parse_grade_table
 from perf_excel.core.methods._common import CLAUSES
 from perf_excel.core.model import Settings
-from perf_excel.core.numbers import is_blank, parse_number
+from perf_excel.core.numbers import cell_text, is_blank, parse_number
 from perf_excel.core.tables import Table
 
 SETTING_KEYS: Mapping[str, tuple[str, ...]] = {
