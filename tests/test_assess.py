@@ -230,7 +230,7 @@ def test_assess_grades_with_veto_and_quota_end_to_end():
         settings=Settings(excellent_ratio=0.4, rounding="向下"),
         indicators=(manual("M1", 100),),
         units=units(("A1", "甲"), ("A2", "甲"), ("A3", "甲"), ("A4", "甲"), ("A5", "甲"), ("B1", "乙")),
-        vetoes=(Veto("A1", "安全生产", "较大事故"),),
+        vetoes=(Veto("A1", "安全生产", reason="较大事故"),),
     )
     data = pd.DataFrame({"M1": [98, 96, 94, 92, 50, 91]}, index=["A1", "A2", "A3", "A4", "A5", "B1"])
     r = assess(scheme, data)

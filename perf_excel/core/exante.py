@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 
 from perf_excel.core.errors import quote
 from perf_excel.core.model import Unit
-from perf_excel.core.numbers import is_blank, parse_number
+from perf_excel.core.numbers import cell_text, is_blank, parse_number
 from perf_excel.core.tables import Table
 
 __all__ = [
@@ -191,11 +191,10 @@ def plan_exante(tables: Mapping[str, Table], error: Report) -> ExAntePlan:
     amounts: dict[str, float] = {}
     exempt: list[tuple[Unit, str]] = []
     for i in units:
-        code = units.value(i, code_col)
-        if is_blank(code):
+        code = cell_text(units.value(i, code_col))
+        if not code:
             continue
-        code = str(int(code)) if isinstance(code, float) and code.is_integer() else str(code).strip()
-        category = "" if is_blank(units.value(i, cat_col)) else str(units.value(i, cat_col)).strip()
+        category = cell_text(units.value(i, cat_col))
         raw = units.value(i, amount_col)
         if is_blank(raw):
             error(units.sheet, units.cell(i, amount_col), f"项目 {quote(code)} 的项目金额为空（据此判断是否需要评估）")
@@ -237,7 +236,7 @@ def restrict(tables: Mapping[str, Table], exempt: frozenset[str] | set[str]) -> 
         j = t.column_index(*names)
         if j is None:
             continue
-        keep = [i for i in t if _code(t.value(i, j)) not in exempt]
+        keep = [i for i in t if cell_text(t.value(i, j)) not in exempt]
         out[sheet] = Table(
             sheet=t.sheet,
             columns=t.columns,
@@ -248,11 +247,3 @@ def restrict(tables: Mapping[str, Table], exempt: frozenset[str] | set[str]) -> 
             file=t.file,
         )
     return out
-
-
-def _code(value: object) -> str:
-    if is_blank(value):
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()

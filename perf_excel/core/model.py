@@ -9,13 +9,14 @@ build them directly. Every object may carry ``cells``: where each field came fro
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import KW_ONLY, dataclass, field
 from types import MappingProxyType
 
 __all__ = [
     "Adjustment",
     "Band",
     "Correction",
+    "Entry",
     "Indicator",
     "Scheme",
     "Settings",
@@ -107,14 +108,22 @@ class Unit:
 
 
 @dataclass(frozen=True)
-class Adjustment:
-    """One row of 加减分: ``points`` is positive; ``kind`` is 加分 or 扣分."""
+class Entry:
+    """What a row of 加减分, 否决 and 修正 has besides its own fields: the unit, and (by keyword)
+    the 事由 and the cell the row is read from."""
 
     unit: str
-    kind: str
-    points: float
+    _: KW_ONLY
     reason: str = ""
     cell: str = field(default="", compare=False)
+
+
+@dataclass(frozen=True)
+class Adjustment(Entry):
+    """One row of 加减分: ``points`` is positive; ``kind`` is 加分 or 扣分."""
+
+    kind: str
+    points: float
 
     @property
     def is_bonus(self) -> bool:
@@ -122,24 +131,18 @@ class Adjustment:
 
 
 @dataclass(frozen=True)
-class Veto:
+class Veto(Entry):
     """One row of 否决."""
 
-    unit: str
     item: str
-    reason: str = ""
-    cell: str = field(default="", compare=False)
 
 
 @dataclass(frozen=True)
-class Correction:
+class Correction(Entry):
     """One row of 修正: ``indicator`` empty means the unit's total."""
 
-    unit: str
     indicator: str
     coefficient: float
-    reason: str = ""
-    cell: str = field(default="", compare=False)
 
 
 @dataclass(frozen=True)

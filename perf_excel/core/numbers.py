@@ -19,6 +19,7 @@ __all__ = [
     "fmt2",
     "fmt_num",
     "MAX_NUMBER",
+    "cell_text",
     "is_blank",
     "parse_number",
     "round_half_up",
@@ -44,6 +45,21 @@ def is_blank(value: object) -> bool:
     if isinstance(value, float) and math.isnan(value):
         return True
     return isinstance(value, str) and not value.strip()
+
+
+def cell_text(value: object) -> str:
+    """A cell value as the text a clerk typed: 101.0 → ``101``, a date → ``2025-03-01``."""
+    if type(value) is str:  # the common case first: codes and names of many thousand units
+        return value.strip()
+    if is_blank(value):
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, datetime):
+        return value.date().isoformat() if value.time() == datetime.min.time() else str(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value).strip()
 
 
 def parse_number(value: object) -> float | None:

@@ -27,14 +27,14 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
 import numpy as np
 
 from perf_excel.core.errors import InputError, Problem, quote
-from perf_excel.core.numbers import fmt_num, is_blank, parse_number
+from perf_excel.core.numbers import cell_text, fmt_num, is_blank, parse_number
 from perf_excel.core.tables import Table
 
 __all__ = [
@@ -198,14 +198,6 @@ def _cell_fraction(value: object) -> float | None:
     return None
 
 
-def _label(value: object) -> str:
-    if is_blank(value):
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
-
-
 def pairwise_from_table(table: Table, tolerance: float = RECIPROCAL_TOLERANCE) -> tuple[tuple[str, ...], np.ndarray]:
     """The names and the matrix of a pairwise comparison sheet, every cell checked.
 
@@ -246,7 +238,7 @@ def pairwise_from_table(table: Table, tolerance: float = RECIPROCAL_TOLERANCE) -
         )
         raise InputError(problems)
     for k, i in enumerate(rows):
-        label = _label(table.value(i, 0))
+        label = cell_text(table.value(i, 0))
         if label != names[k]:
             expect = f"应为 {quote(names[k])}，与第一行的顺序一致"
             error(table.cell(i, 0), f"行名称 {quote(label) if label else '为空'}，{expect}")
@@ -371,43 +363,44 @@ def _normalise(c: np.ndarray) -> np.ndarray:
     return c / total
 
 
-def entropy_weights(
-    values: Sequence[Sequence[float]] | np.ndarray,
-    directions: Sequence[bool] | None = None,
-    names: Sequence[str] | None = None,
-) -> DataWeights:
-    """Entropy weights (熵权法) of a units × indicators table; ``directions`` True = 正向."""
+#: A units × indicators table of numbers; the direction of each indicator (True = 正向); their names.
+Values = Sequence[Sequence[float]] | np.ndarray
+Directions = Sequence[bool] | None
+Names = Sequence[str] | None
+#: A method's figures from the normalised table and its constant columns: (information per
+#: indicator, the intermediate figures by name). The weights are the information, normalised.
+Figures = Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, dict[str, np.ndarray]]]
+
+
+def _data_weights(method: str, figures: Figures, values: Values, directions: Directions, names: Names) -> DataWeights:
+    """What entropy and CRITIC share: the checked table, min-max normalised, and the result."""
     x, positive, names = _check_data(values, directions, names)
-    m = x.shape[0]
     z, constant = _min_max(x, positive)
+    info, details = figures(z, constant)
+    return DataWeights(
+        method,
+        names,
+        tuple(float(v) for v in _normalise(info)),
+        positive,
+        {name: tuple(float(v) for v in figure) for name, figure in details.items()},
+        _constant_notes(names, constant),
+        x.shape[0],
+    )
+
+
+def _entropy_figures(z: np.ndarray, constant: np.ndarray) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     col = z.sum(axis=0)
     p = z / np.where(col > 0, col, 1.0)
     with np.errstate(divide="ignore", invalid="ignore"):
         plogp = np.where(p > 0, p * np.log(np.where(p > 0, p, 1.0)), 0.0)  # 0·ln 0 = 0
-    e = -plogp.sum(axis=0) / math.log(m)
+    e = -plogp.sum(axis=0) / math.log(z.shape[0])
     e[constant] = 1.0
     d = 1.0 - e
-    w = _normalise(d)
-    return DataWeights(
-        "entropy",
-        names,
-        tuple(float(v) for v in w),
-        positive,
-        {"entropy": tuple(float(v) for v in e), "divergence": tuple(float(v) for v in d)},
-        _constant_notes(names, constant),
-        m,
-    )
+    return d, {"entropy": e, "divergence": d}
 
 
-def critic_weights(
-    values: Sequence[Sequence[float]] | np.ndarray,
-    directions: Sequence[bool] | None = None,
-    names: Sequence[str] | None = None,
-) -> DataWeights:
-    """CRITIC weights of a units × indicators table; ``directions`` True = 正向."""
-    x, positive, names = _check_data(values, directions, names)
-    m, k = x.shape
-    z, constant = _min_max(x, positive)
+def _critic_figures(z: np.ndarray, constant: np.ndarray) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    k = z.shape[1]
     sigma = z.std(axis=0, ddof=1)
     live = ~constant
     r = np.eye(k)
@@ -419,20 +412,17 @@ def critic_weights(
     if live.sum() == 1:
         # A single informative indicator takes all the weight.
         info = live.astype(float)
-    w = _normalise(info)
-    return DataWeights(
-        "critic",
-        names,
-        tuple(float(v) for v in w),
-        positive,
-        {
-            "sigma": tuple(float(v) for v in sigma),
-            "conflict": tuple(float(v) for v in conflict),
-            "information": tuple(float(v) for v in info),
-        },
-        _constant_notes(names, constant),
-        m,
-    )
+    return info, {"sigma": sigma, "conflict": conflict, "information": info}
+
+
+def entropy_weights(values: Values, directions: Directions = None, names: Names = None) -> DataWeights:
+    """Entropy weights (熵权法) of a units × indicators table; ``directions`` True = 正向."""
+    return _data_weights("entropy", _entropy_figures, values, directions, names)
+
+
+def critic_weights(values: Values, directions: Directions = None, names: Names = None) -> DataWeights:
+    """CRITIC weights of a units × indicators table; ``directions`` True = 正向."""
+    return _data_weights("critic", _critic_figures, values, directions, names)
 
 
 # --- reading data tables ---------------------------------------------------------
@@ -537,7 +527,7 @@ def data_from_table(
     if problems:
         raise InputError(problems)
     if label_col is not None:
-        units = tuple(_label(table.value(i, label_col)) or f"第{table.row_numbers[i]}行" for i in rows)
+        units = tuple(cell_text(table.value(i, label_col)) or f"第{table.row_numbers[i]}行" for i in rows)
     else:
         units = tuple(f"第{table.row_numbers[i]}行" for i in rows)
     return names, units, x

@@ -78,12 +78,12 @@ def sample_results(year: int = 2025, drift: float = 0.0, units: int | None = Non
         _INDICATORS,
         unit_objs,
         adjustments=(
-            Adjustment("A02", "加分", 2.0, "获评省级试点"),
-            Adjustment("A02", "加分", 1.5, "承办全省现场会"),
-            Adjustment("B04", "扣分", 1.0, "审计整改不到位"),
+            Adjustment("A02", "加分", 2.0, reason="获评省级试点"),
+            Adjustment("A02", "加分", 1.5, reason="承办全省现场会"),
+            Adjustment("B04", "扣分", 1.0, reason="审计整改不到位"),
         ),
-        vetoes=(Veto("A01", "安全生产", "发生较大生产安全责任事故"),),
-        corrections=(Correction("A04", "K1", 1.05, "遭受洪涝灾害，经批准修正"),),
+        vetoes=(Veto("A01", "安全生产", reason="发生较大生产安全责任事故"),),
+        corrections=(Correction("A04", "K1", 1.05, reason="遭受洪涝灾害，经批准修正"),),
     )
     return assess(scheme, frame)
 

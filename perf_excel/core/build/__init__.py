@@ -21,7 +21,7 @@ import pandas as pd
 from perf_excel.core import exante
 from perf_excel.core.build.adjustments import parse_adjustments, parse_corrections, parse_vetoes
 from perf_excel.core.build.codes import code_problem, normalise_code
-from perf_excel.core.build.collector import Collector, cell_text
+from perf_excel.core.build.collector import Collector
 from perf_excel.core.build.data import parse_data
 from perf_excel.core.build.indicators import INDICATOR_COLUMNS, parse_indicators
 from perf_excel.core.build.settings import QUOTA_TIES, ROUNDING, SETTING_KEYS, VETO_MODES, parse_grades, parse_settings
@@ -31,6 +31,7 @@ from perf_excel.core.errors import InputError, Problem, quote
 from perf_excel.core.formula import check_formulas
 from perf_excel.core.methods import parse_bands, parse_grade_table
 from perf_excel.core.model import Scheme, Settings
+from perf_excel.core.numbers import cell_text
 from perf_excel.core.tables import Table
 
 __all__ = [

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from perf_excel.core.build.collector import Collector, cell_text, check_unit, sheet_rows
+from perf_excel.core.build.collector import Collector, check_unit, sheet_rows
 from perf_excel.core.errors import quote
 from perf_excel.core.model import Adjustment, Correction, Veto
+from perf_excel.core.numbers import cell_text
 
 
 def parse_adjustments(t, c: Collector, units) -> tuple[Adjustment, ...]:
@@ -28,7 +29,9 @@ def parse_adjustments(t, c: Collector, units) -> tuple[Adjustment, ...]:
             )
             ok = False
         if ok:
-            out.append(Adjustment(code, kind, pts, cell_text(row["事由"]), f"{t.sheet}!{t.cell(i, cols['分值'])}"))
+            out.append(
+                Adjustment(code, kind, pts, reason=cell_text(row["事由"]), cell=f"{t.sheet}!{t.cell(i, cols['分值'])}")
+            )
     return tuple(out)
 
 
@@ -39,7 +42,12 @@ def parse_vetoes(t, c: Collector, units) -> tuple[Veto, ...]:
         code = cell_text(row["单位编码"])
         if check_unit(t, i, cols["单位编码"], code, units, c):
             out.append(
-                Veto(code, cell_text(row["事项"]), cell_text(row["事由"]), f"{t.sheet}!{t.cell(i, cols['单位编码'])}")
+                Veto(
+                    code,
+                    cell_text(row["事项"]),
+                    reason=cell_text(row["事由"]),
+                    cell=f"{t.sheet}!{t.cell(i, cols['单位编码'])}",
+                )
             )
     return tuple(out)
 
@@ -74,5 +82,7 @@ def parse_corrections(t, c: Collector, units, indicators) -> tuple[Correction, .
             ok = False
         seen[(code, ind)] = where
         if ok and coef is not None:
-            out.append(Correction(code, ind, coef, cell_text(row["事由"]), f"{t.sheet}!{t.cell(i, cols['系数'])}"))
+            out.append(
+                Correction(code, ind, coef, reason=cell_text(row["事由"]), cell=f"{t.sheet}!{t.cell(i, cols['系数'])}")
+            )
     return tuple(out)

@@ -1,4 +1,4 @@
-"""What every sheet parser shares: the problem collector, cell text, columns and rows.
+"""What every sheet parser shares: the problem collector, columns and rows.
 
 :class:`Collector` gathers the problems of one workbook so that every check names its
 sheet and cell in one line; the helpers read a sheet's columns by contract name or alias.
@@ -9,7 +9,6 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterator, Mapping
-from datetime import date, datetime
 
 from perf_excel.core.build.codes import code_problem
 from perf_excel.core.errors import ERROR, WARNING, Problem, Suggester, quote
@@ -19,21 +18,6 @@ from perf_excel.core.tables import Table
 
 #: Between the items of a list typed into one cell: categories, tie-breakers.
 LIST_SPLIT = re.compile(r"[,，、;；/\s]+")
-
-
-def cell_text(value: object) -> str:
-    """A cell value as the text a clerk typed: 101.0 → ``101``, a date → ``2025-03-01``."""
-    if type(value) is str:  # the common case first: codes and names of many thousand units
-        return value.strip()
-    if is_blank(value):
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, datetime):
-        return value.date().isoformat() if value.time() == datetime.min.time() else str(value)
-    if isinstance(value, date):
-        return value.isoformat()
-    return str(value).strip()
 
 
 #: Why a number typed or stored beyond :data:`~perf_excel.core.numbers.MAX_NUMBER` is refused.

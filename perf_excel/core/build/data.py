@@ -6,13 +6,13 @@ import numpy as np
 import pandas as pd
 
 from perf_excel.core.build.codes import code_problem, normalise_code
-from perf_excel.core.build.collector import TOO_LARGE, Collector, cell_text
+from perf_excel.core.build.collector import TOO_LARGE, Collector
 from perf_excel.core.dataset import Dataset
 from perf_excel.core.errors import quote
 from perf_excel.core.formula import formula_names
 from perf_excel.core.methods import grade_fraction
 from perf_excel.core.model import NOT_APPLICABLE, Indicator, Unit
-from perf_excel.core.numbers import MAX_NUMBER, is_blank, parse_number, too_large
+from perf_excel.core.numbers import MAX_NUMBER, cell_text, is_blank, parse_number, too_large
 from perf_excel.core.tables import Table
 
 _DATA_EXTRAS = {"单位名称", "名称", "类别", "备注", "说明", "name", "category", "note"}

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from perf_excel.core.build.collector import LIST_SPLIT, Collector, cell_text, find_columns
+from perf_excel.core.build.collector import LIST_SPLIT, Collector, find_columns
 from perf_excel.core.errors import quote
 from perf_excel.core.methods import WORKBOOK_NAMES, Method, lookup, points_problem, unknown_method_message
 from perf_excel.core.model import Indicator, Settings
-from perf_excel.core.numbers import is_blank
+from perf_excel.core.numbers import cell_text, is_blank
 from perf_excel.core.tables import Table
 
 #: 指标 columns: contract name -> English aliases.

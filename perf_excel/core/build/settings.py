@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date, datetime
 
 import pandas as pd
 
-from perf_excel.core.build.collector import LIST_SPLIT, Collector, cell_text
+from perf_excel.core.build.collector import LIST_SPLIT, Collector
 from perf_excel.core.errors import quote
 from perf_excel.core.methods import parse_grade_table
 from perf_excel.core.methods._common import CLAUSES
 from perf_excel.core.model import Settings
-from perf_excel.core.numbers import is_blank, parse_number
+from perf_excel.core.numbers import cell_text, is_blank, parse_number
 from perf_excel.core.tables import Table
 
 SETTING_KEYS: Mapping[str, tuple[str, ...]] = {
@@ -115,6 +115,16 @@ def parse_settings(t: Table | None, c: Collector, categories: set[str]) -> Setti
     def get(key: str) -> tuple[object, str]:
         return raw.get(key, (None, ""))
 
+    def parsed(key: str, attr: str, parse: Callable[[str], object]) -> None:
+        """A rule typed as text; what ``parse`` finds wrong follows the key and the value."""
+        value, cell = get(key)
+        if is_blank(value):
+            return
+        try:
+            kw[attr] = parse(cell_text(value))
+        except ValueError as exc:
+            c.error(t.sheet, cell, f"{key} {quote(value)}：{exc}")
+
     for key, attr in (
         ("考核名称", "title"),
         ("考核年度", "year"),
@@ -127,12 +137,7 @@ def parse_settings(t: Table | None, c: Collector, categories: set[str]) -> Setti
     value, cell = get("成文日期")
     if not is_blank(value):
         kw["date"] = _date_text(value, c, t.sheet, cell)
-    value, cell = get("等次标准")
-    if not is_blank(value):
-        try:
-            kw["grades"] = parse_grades(cell_text(value))
-        except ValueError as exc:
-            c.error(t.sheet, cell, f"等次标准 {quote(value)}：{exc}")
+    parsed("等次标准", "grades", parse_grades)
     value, cell = get("优秀比例")
     if not is_blank(value):
         try:
@@ -171,12 +176,7 @@ def parse_settings(t: Table | None, c: Collector, categories: set[str]) -> Setti
     value, cell = get("排名依据")
     if not is_blank(value):
         kw["tie_breakers"] = tuple(p for p in LIST_SPLIT.split(cell_text(value)) if p)
-    value, cell = get("定性折算")
-    if not is_blank(value):
-        try:
-            kw["grade_table"] = parse_grade_table(cell_text(value))
-        except ValueError as exc:
-            c.error(t.sheet, cell, f"定性折算 {quote(value)}：{exc}")
+    parsed("定性折算", "grade_table", parse_grade_table)
     settings = Settings(**kw)
     for cat in (*settings.ratio_by_category, *settings.count_by_category):
         if categories and cat not in categories:

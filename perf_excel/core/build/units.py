@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from perf_excel.core.build.collector import Collector, cell_text, find_columns
+from perf_excel.core.build.collector import Collector, find_columns
 from perf_excel.core.errors import quote
 from perf_excel.core.model import Unit
+from perf_excel.core.numbers import cell_text
 from perf_excel.core.tables import Table
 
 

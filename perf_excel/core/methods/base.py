@@ -66,6 +66,10 @@ class Param:
     message when it cannot (columns without ``parse`` are numbers). ``index`` places the
     value in a tuple field (功效系数's five standard values). ``missing`` is the message
     for a required parameter left blank.
+
+    ``bound`` is the range a number must lie in, declared rather than checked by hand:
+    ``"positive"`` (message 应大于 0) or ``"non_negative"`` (不能为负). The message names the
+    column as ``label`` says (完成比例的目标值; the column by default) and ends with ``hint``.
     """
 
     column: str
@@ -76,6 +80,13 @@ class Param:
     missing: str = ""
     #: A blank text column takes this :class:`~perf_excel.core.model.Settings` field (定性's table).
     settings_default: str = ""
+    bound: str = ""
+    label: str = ""
+    hint: str = ""
+
+    def __post_init__(self) -> None:
+        if self.bound and self.bound not in _BOUNDS:
+            raise ValueError(f"unknown bound {self.bound!r} of parameter {self.column}")
 
     @property
     def missing_message(self) -> str:
@@ -94,6 +105,17 @@ class Param:
         if self.index is not None:
             return v is not None and self.index < len(v) and v[self.index] is None
         return v is None or v == ()
+
+    def range_problem(self, ind: Indicator, shown: Shown) -> ParamProblem | None:
+        """The problem of a present value outside :attr:`bound`, if any (NaN is outside every bound)."""
+        v = self.value(ind)
+        if not self.bound or v is None:
+            return None
+        inside, word = _BOUNDS[self.bound]
+        if inside(v):
+            return None
+        hint = f"（{self.hint}）" if self.hint else ""
+        return ParamProblem(self.column, f"{self.label or self.column} {quote(shown(self.column))} {word}{hint}")
 
 
 #: A method's own checks of the parameters that are present: (indicator, shown) -> problems.
@@ -161,7 +183,10 @@ class Method:
         ]
         # A blank or unreadable column is reported once, not again by the checks of its value.
         skip.update(p.column for p in out)
-        out += [p for p in self.check(ind, Shown(ind, self.params, raw)) if p.column not in skip]
+        shown = Shown(ind, self.params, raw)
+        out += [r for p in self.params if p.column not in skip and (r := p.range_problem(ind, shown))]
+        skip.update(p.column for p in out)
+        out += [p for p in self.check(ind, shown) if p.column not in skip]
         return out
 
     def fields(self, values: Sequence[object], settings: Settings | None = None) -> dict[str, object]:
@@ -190,3 +215,14 @@ def points_problem(points: object, shown: object = None) -> str | None:
 def positive(value: float | None) -> bool:
     """``value > 0``, false for NaN and None (a parameter that must be above zero)."""
     return value is not None and value > 0
+
+
+def _non_negative(value: float) -> bool:
+    return value >= 0
+
+
+#: :attr:`Param.bound`: the test a present value passes, and what the message says when it does not.
+_BOUNDS: dict[str, tuple[Callable[[float], bool], str]] = {
+    "positive": (positive, "应大于 0"),
+    "non_negative": (_non_negative, "不能为负"),
+}

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 
 import numpy as np
 
-from perf_excel.core.errors import quote
 from perf_excel.core.methods._common import N
-from perf_excel.core.methods.base import Method, Param, ParamProblem, Shown, positive
+from perf_excel.core.methods.base import Method, Param
 from perf_excel.core.model import Indicator
 from perf_excel.core.numbers import fmt2
 
@@ -25,18 +24,12 @@ def explain_deduct(ind: Indicator, x: float, s: float, ctx: Mapping) -> str:
     return f"扣分：{expr} = {fmt2(s)}"
 
 
-def check_deduct(ind: Indicator, shown: Shown) -> Iterator[ParamProblem]:
-    if ind.per_item is not None and not positive(ind.per_item):
-        yield ParamProblem("每项扣分", f"每项扣分 {quote(shown('每项扣分'))} 应大于 0")
-
-
 METHOD = Method(
     key="deduct",
     name="扣分",
     score=score_deduct,
     explain=explain_deduct,
-    params=(Param("每项扣分", "per_item", required=True),),
-    check=check_deduct,
+    params=(Param("每项扣分", "per_item", required=True, bound="positive"),),
     parameters="每项扣分（数据填项数或次数）",
     rule="分值 − 项数×每项扣分，最低 0 分",
     example="每项扣分 2，发生 1 起，分值 10 → 8.00",

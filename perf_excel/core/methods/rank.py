@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 
 import numpy as np
 
-from perf_excel.core.errors import quote
 from perf_excel.core.methods._common import ERR, N
-from perf_excel.core.methods.base import Method, Param, ParamProblem, Shown
+from perf_excel.core.methods.base import Method, Param
 from perf_excel.core.model import Indicator
 from perf_excel.core.numbers import fmt2
 
@@ -63,18 +62,12 @@ def explain_rank(ind: Indicator, x: float, s: float, ctx: Mapping) -> str:
     return f"排名（逆向）：{N(best)}（类别内最低）/{N(x)}×{N(ind.points)} = {fmt2(s)}"
 
 
-def check_rank(ind: Indicator, shown: Shown) -> Iterator[ParamProblem]:
-    if ind.step is not None and not ind.step >= 0:
-        yield ParamProblem("步长", f"步长 {quote(shown('步长'))} 不能为负")
-
-
 METHOD = Method(
     key="rank",
     name="排名",
     score=score_rank,
     explain=explain_rank,
-    params=(Param("步长", "step"),),
-    check=check_rank,
+    params=(Param("步长", "step", bound="non_negative"),),
     parameters="可选 步长",
     rule="填步长：类别内第 1 名得满分，每后一名减 步长（最低 0）；不填：实际值/类别内最优值×分值",
     example="步长 0.5，第 3 名，分值 5 → 4.00",

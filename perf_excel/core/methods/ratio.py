@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 
 import numpy as np
 
-from perf_excel.core.errors import quote
 from perf_excel.core.methods._common import ERR, N, cap
-from perf_excel.core.methods.base import Method, Param, ParamProblem, Shown, positive
+from perf_excel.core.methods.base import Method, Param
 from perf_excel.core.model import Indicator
 from perf_excel.core.numbers import fmt2
 
@@ -43,20 +42,15 @@ def explain_ratio(ind: Indicator, x: float, s: float, ctx: Mapping) -> str:
     return f"{label}：{expr} = {fmt2(s)}"
 
 
-def check_ratio(ind: Indicator, shown: Shown) -> Iterator[ParamProblem]:
-    if ind.target is not None and not positive(ind.target):
-        yield ParamProblem("目标值", f"完成比例的目标值 {quote(shown('目标值'))} 应大于 0")
-    if ind.cap is not None and not positive(ind.cap):
-        yield ParamProblem("封顶", f"封顶 {quote(shown('封顶'))} 应大于 0")
-
-
 METHOD = Method(
     key="ratio",
     name="完成比例",
     score=score_ratio,
     explain=explain_ratio,
-    params=(Param("目标值", "target", required=True), Param("封顶", "cap")),
-    check=check_ratio,
+    params=(
+        Param("目标值", "target", required=True, bound="positive", label="完成比例的目标值"),
+        Param("封顶", "cap", bound="positive"),
+    ),
     parameters="目标值；可选 封顶（默认 1）",
     rule="正向 实际值/目标值×分值，逆向 目标值/实际值×分值，不超过 分值×封顶",
     example="目标值 500，实际 487，分值 10 → 9.74",

@@ -8,7 +8,7 @@ import numpy as np
 
 from perf_excel.core.errors import quote
 from perf_excel.core.methods._common import N
-from perf_excel.core.methods.base import Method, Param, ParamProblem, Shown, positive
+from perf_excel.core.methods.base import Method, Param, ParamProblem, Shown
 from perf_excel.core.model import Indicator
 from perf_excel.core.numbers import fmt2
 
@@ -54,8 +54,6 @@ def explain_step(ind: Indicator, x: float, s: float, ctx: Mapping) -> str:
 
 
 def check_step(ind: Indicator, shown: Shown) -> Iterator[ParamProblem]:
-    if ind.step is not None and not positive(ind.step):
-        yield ParamProblem("步长", f"阶梯的步长 {quote(shown('步长'))} 应大于 0（每多少个百分点计 1 分）")
     if ind.target == 0:
         yield ParamProblem("目标值", "阶梯计分的目标值不能为 0")
 
@@ -67,7 +65,7 @@ METHOD = Method(
     explain=explain_step,
     params=(
         Param("目标值", "target", required=True),
-        Param("步长", "step", required=True),
+        Param("步长", "step", required=True, bound="positive", label="阶梯的步长", hint="每多少个百分点计 1 分"),
         Param("浮动上限", "step_bound"),
         Param("阶梯方式", "step_linear", parse=_parse_mode),
     ),
