@@ -10,7 +10,7 @@ from perf_excel.core.anomalies import find_anomalies, history_from_table, robust
 from perf_excel.core.assess import assess
 from perf_excel.core.build import build_scheme
 from perf_excel.core.tables import Table
-from perf_excel.xlsx.history import check_anomalies, derive_all
+from perf_excel.xlsx.history import collect_anomalies, derive_all
 
 F = "异动.xlsx"
 UNITS = ["A1", "A2", "A3", "A4", "A5", "A6", "B1", "B2"]
@@ -144,7 +144,7 @@ def test_warnings_never_change_scores():
     scheme, data, _ = build_scheme(tables, F)
     before = assess(scheme, data)
     _find()
-    check_anomalies(scheme, data, tables, F)
+    collect_anomalies(scheme, data, tables, F)
     after = assess(scheme, data)
     assert before.table["total"].tolist() == after.table["total"].tolist()
 

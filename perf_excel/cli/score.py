@@ -45,9 +45,11 @@ def run_check(args: argparse.Namespace) -> int:
     # Every problem is listed, errors and warnings alike: not pipeline.check, which stops at errors.
     scheme, dataset, problems = build_scheme(tables, file=path.name)
     if not any(p.is_error for p in problems):
-        from perf_excel.xlsx.history import check_anomalies
+        from perf_excel.xlsx.history import collect_anomalies
 
-        problems = [*problems, *check_anomalies(scheme, dataset, tables, path, getattr(args, "previous", None))]
+        anomalies, notes = collect_anomalies(scheme, dataset, tables, path, getattr(args, "previous", None))
+        # check lists every anomaly as a warning after the problems met finding them
+        problems = [*problems, *notes, *(a.to_problem() for a in anomalies)]
     errors = [p for p in problems if p.is_error]
     warnings = [p for p in problems if not p.is_error]
     for p in errors:

@@ -22,7 +22,6 @@ from perf_excel.xlsx.reader import read_tables
 
 __all__ = [
     "anomaly_records",
-    "check_anomalies",
     "collect_anomalies",
     "derive_all",
     "read_previous",
@@ -93,18 +92,6 @@ def collect_anomalies(
     anomalies, setting_problems = find_anomalies(scheme, dataset, history, name)
     problems += [p.with_file(name) for p in setting_problems]
     return anomalies, problems
-
-
-def check_anomalies(
-    scheme: Scheme,
-    dataset: Dataset,
-    tables: Mapping[str, Table],
-    path: str | Path,
-    previous: str | Path | None = None,
-) -> list[Problem]:
-    """What ``perf-excel check`` prints: the problems, then every anomaly as a warning."""
-    anomalies, problems = collect_anomalies(scheme, dataset, tables, path, previous)
-    return problems + [a.to_problem() for a in anomalies]
 
 
 def anomaly_records(anomalies: list[Anomaly]) -> list[dict[str, object]]:

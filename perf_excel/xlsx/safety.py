@@ -750,27 +750,31 @@ def _parsed_extent(ctx: _Context, member: str, pieces: Iterable[tuple[bytes, boo
         if col > far["cols"]:
             far["cols"], far["far_col"] = col, shown
 
+    def reference(attrs: dict[str, str], need_col: bool) -> tuple[int, int] | None:
+        """The tag's ``r`` as (row, column); None without one; refused when it cannot be read."""
+        text = attrs.get("r")
+        if text is None:
+            return None
+        ref = _parse_ref(text, need_col=need_col)
+        if ref is None:
+            raise unreadable(text)
+        return ref
+
     def start(tag: str, attrs: dict[str, str]) -> None:
         local = tag.rpartition(":")[2]
         if state["open"] is not None:
             state["value"] = True  # any child (v, is, f…): counted as a value, to be safe
         if local == "row":
-            text = attrs.get("r")
-            if text is not None:
-                ref = _parse_ref(text, need_col=False)
-                if ref is None:
-                    raise unreadable(text)
+            ref = reference(attrs, need_col=False)
+            if ref is not None:
                 state["row"] = ref[0] - 1
         elif local == "c":
             if state["open"] is not None:
                 record(*state["open"])
-            text = attrs.get("r")
-            if text is not None:
-                ref = _parse_ref(text, need_col=True)
-                if ref is None:
-                    raise unreadable(text)
+            ref = reference(attrs, need_col=True)
+            if ref is not None:
                 state["col"] = ref[1] - 1
-                state["open"] = (ref[0], ref[1], text)
+                state["open"] = (ref[0], ref[1], attrs["r"])
             else:
                 state["open"] = (state["row"] + 1, state["col"] + 1, None)
             state["value"] = False
