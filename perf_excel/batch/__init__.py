@@ -32,10 +32,13 @@ The parts, one module each: :mod:`.discovery` (finding the workbooks), :mod:`.wo
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
+import signal
+import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path, PurePosixPath
@@ -294,7 +297,16 @@ class _Run:
         return tasks
 
     def done(self, task: _Task, outcome: Outcome) -> None:
-        """Commit a finished conversion: outputs in place, then the record and the manifest."""
+        """Commit a finished conversion: outputs in place, then the record and the manifest.
+
+        Ctrl-C waits until the record and the manifest agree: a record counted OK whose manifest
+        entry was lost would be converted again, one counted not run whose entry was saved would
+        be skipped as unchanged.
+        """
+        with _signals_deferred():
+            self._done(task, outcome)
+
+    def _done(self, task: _Task, outcome: Outcome) -> None:
         record = self.records[task.index]
         record.sha256 = task.sha256
         data, outputs = outcome["record"], []
@@ -340,3 +352,18 @@ def _cpu_count() -> int:
         return max(1, len(os.sched_getaffinity(0)))
     except AttributeError:
         return os.cpu_count() or 1
+
+
+@contextlib.contextmanager
+def _signals_deferred() -> Iterator[None]:
+    """SIGINT and SIGTERM held back for the block (POSIX, main thread); delivered right after it."""
+    block = getattr(signal, "pthread_sigmask", None)
+    if block is None or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    held = {signal.SIGINT, signal.SIGTERM}
+    previous = block(signal.SIG_BLOCK, held)
+    try:
+        yield
+    finally:
+        block(signal.SIG_SETMASK, previous)
