@@ -44,3 +44,19 @@ def test_argparse_errors_are_prefixed_once(capsys: pytest.CaptureFixture[str]) -
     assert main(["score"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("用法错误：") and err.count("用法错误") == 1
+
+
+def test_library_advice_names_the_argument_and_the_cli_the_flag(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from perf_excel.core.errors import OutputError
+    from perf_excel.xlsx.blank import new_workbook, save_new
+
+    target = tmp_path / "考核.xlsx"
+    target.write_bytes(b"keep")
+    with pytest.raises(OutputError) as info:
+        save_new(new_workbook(), target)
+    assert str(info.value) == "考核.xlsx：文件已存在，未覆盖；请换一个文件名，或加 overwrite 覆盖"
+    assert main(["new", str(target)]) == 1
+    assert capsys.readouterr().err == "考核.xlsx：文件已存在，未覆盖；请换一个文件名，或加 --force 覆盖\n"
+    assert target.read_bytes() == b"keep"

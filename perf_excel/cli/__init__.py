@@ -72,7 +72,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(usage_text(exc), file=sys.stderr)
         return exc.exit_code
     except PerfExcelError as exc:
-        print(str(exc), file=sys.stderr)
+        print(exc.worded(flag_of(exc.option)), file=sys.stderr)
         return exc.exit_code
     except BrokenPipeError:
         # Output piped into `head` and closed early: not an error of ours.
@@ -112,10 +112,14 @@ def add_switches(parser: argparse.ArgumentParser, switches: Sequence[tuple[str, 
 
 
 #: Library argument names whose flag is not simply ``--`` + the name with ``-`` for ``_``.
-_FLAGS: dict[str, str] = {"documents": "--results-only"}
+_FLAGS: dict[str, str] = {"documents": "--results-only", "output": "-o", "overwrite": "--force"}
+
+
+def flag_of(option: str) -> str:
+    """The command-line flag of a library argument name (``force`` → ``--force``)."""
+    return _FLAGS.get(option, "--" + option.replace("_", "-")) if option else ""
 
 
 def usage_text(exc: UsageError) -> str:
     """A usage error as the command line words it: 用法错误 once, the argument as its flag."""
-    flag = _FLAGS.get(exc.option, "--" + exc.option.replace("_", "-")) if exc.option else ""
-    return f"用法错误：{exc.worded(flag)}"
+    return f"用法错误：{exc.worded(flag_of(exc.option))}"

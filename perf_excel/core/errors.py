@@ -138,16 +138,28 @@ class Problem:
 
 
 class PerfExcelError(Exception):
-    """Base of every error the program reports to a user; carries its exit code."""
+    """Base of every error the program reports to a user; carries its exit code.
+
+    ``option`` names an argument in library terms (``force``) where the message refers to one;
+    ``{option}`` in the message stands where it is named. The library shows the name; the
+    command line shows its flag (``--force``, :func:`perf_excel.cli.main`).
+    """
 
     exit_code = 1
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, option: str = "") -> None:
         super().__init__(message)
         self.message = message
+        self.option = option
+
+    def worded(self, option_text: str | None = None) -> str:
+        """The message with the argument named as ``option_text`` (default: its library name)."""
+        if not self.option:
+            return self.message
+        return self.message.replace("{option}", option_text if option_text is not None else self.option)
 
     def __str__(self) -> str:
-        return self.message
+        return self.worded()
 
 
 class InputError(PerfExcelError):
@@ -174,20 +186,7 @@ class OutputError(PerfExcelError):
 class UsageError(PerfExcelError):
     """The call was wrong: an argument that cannot work, or a combination that cannot.
 
-    ``option`` names the argument in library terms (``jobs``); ``{option}`` in the message
-    stands where it is named. The library shows the name; the command line shows its flag
-    (``--jobs``) and adds 用法错误 once (:func:`perf_excel.cli.main`).
+    The command line adds 用法错误 once (:func:`perf_excel.cli.main`).
     """
 
     exit_code = 2
-
-    def __init__(self, message: str, option: str = "") -> None:
-        super().__init__(message)
-        self.option = option
-
-    def worded(self, option_text: str | None = None) -> str:
-        """The message with the argument named as ``option_text`` (default: its library name)."""
-        return self.message.replace("{option}", option_text if option_text is not None else self.option)
-
-    def __str__(self) -> str:
-        return self.worded()

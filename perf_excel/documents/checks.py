@@ -107,7 +107,7 @@ def export_templates(out_dir: str | Path, force: bool = False) -> list[Path]:
     for file in KINDS.values():
         target = out_dir / file
         if (target.exists() or target.is_symlink()) and not force:
-            raise OutputError(f"{target}：文件已存在，未覆盖（如需覆盖请加 --force）")
+            raise OutputError(f"{target}：文件已存在，未覆盖（如需覆盖请加 {{option}}）", option="force")
         # Atomically, never through a link planted at the name (write_atomic replaces the link).
         written.append(write_atomic(target, (TEMPLATE_DIR / file).read_bytes()))
     return written

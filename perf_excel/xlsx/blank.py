@@ -499,7 +499,9 @@ def save_new(wb: Workbook, path: str | os.PathLike, overwrite: bool = False) -> 
             raise OutputError(f"{target.name}：新建工作簿只能保存为 .xlsx（宏工作簿请在 Excel 中另存为 .xlsm）")
         target = target.with_name(target.name + ".xlsx")
     if target.exists() and not overwrite:
-        raise OutputError(f"{target.name}：文件已存在，未覆盖；请换一个文件名，或加 --force 覆盖")
+        raise OutputError(
+            f"{target.name}：文件已存在，未覆盖；请换一个文件名，或加 {{option}} 覆盖", option="overwrite"
+        )
     if not target.parent.exists():
         raise OutputError(f"{target}：文件夹不存在，请先创建")
     with atomic_output(target) as tmp:

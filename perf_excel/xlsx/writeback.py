@@ -176,7 +176,8 @@ def write_back(results: Results, path: str | os.PathLike, anomalies: Sequence[An
         parts = splice_sheets(source, lambda styles: result_sheets(results, styles, anomalies, DETAIL_LONG_LIMIT))
     except (KeyError, ValueError, UnicodeDecodeError):
         raise OutputError(
-            f"{target.name}：工作簿结构不常见，无法安全写回；文件未做任何改动，请改用 -o 输出到单独的结果工作簿"
+            f"{target.name}：工作簿结构不常见，无法安全写回；文件未做任何改动，请改用 {{option}} 输出到单独的结果工作簿",
+            option="output",
         ) from None
 
     def write(tmp: Path) -> None:
