@@ -72,7 +72,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(usage_text(exc), file=sys.stderr)
         return exc.exit_code
     except PerfExcelError as exc:
-        print(exc.worded(flag_of(exc.option)), file=sys.stderr)
+        print(exc.naming(flag_of(exc.option)), file=sys.stderr)
         return exc.exit_code
     except BrokenPipeError:
         # Output piped into `head` and closed early: not an error of ours.
@@ -122,4 +122,4 @@ def flag_of(option: str) -> str:
 
 def usage_text(exc: UsageError) -> str:
     """A usage error as the command line words it: 用法错误 once, the argument as its flag."""
-    return f"用法错误：{exc.worded(flag_of(exc.option))}"
+    return f"用法错误：{exc.naming(flag_of(exc.option))}"

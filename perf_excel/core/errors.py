@@ -152,14 +152,14 @@ class PerfExcelError(Exception):
         self.message = message
         self.option = option
 
-    def worded(self, option_text: str | None = None) -> str:
+    def naming(self, option_text: str | None = None) -> str:
         """The message with the argument named as ``option_text`` (default: its library name)."""
         if not self.option:
             return self.message
         return self.message.replace("{option}", option_text if option_text is not None else self.option)
 
     def __str__(self) -> str:
-        return self.worded()
+        return self.naming()
 
 
 class InputError(PerfExcelError):
