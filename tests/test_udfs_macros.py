@@ -143,7 +143,6 @@ def test_unexpected_failure_is_a_sentence_not_a_traceback(tmp_path):
 
 
 def test_score_and_report_with_the_real_bulletin(tmp_path):
-    pytest.importorskip("perf_excel.documents", reason="the Word renderer (perf_excel.documents) is not installed")
     folder = tmp_path / "考核 2025（市直）"  # Chinese folder and file names, as on a Chinese-locale PC
     folder.mkdir()
     book = FakeBook(sheets(), folder=folder)
