@@ -19,6 +19,7 @@ from perf_excel.cli import main
 from perf_excel.xlsx import safety
 
 CORPUS = Path(__file__).parent / "data" / "malicious"
+AREA = "工作表“数据”的数据区域达 1,048,576 行 × 16,384 列"
 DEMO = Path(__file__).parents[1] / "workbooks" / "demo_city_2025.xlsx"
 PWNED = Path("/tmp/perf_excel_vba_was_run")
 
@@ -44,6 +45,18 @@ def run(argv: list[str]) -> tuple[int, str]:
         ("far_cell.xlsx", "工作表“数据”的数据区域达 1,048,576 行 × 16,384 列（从 A1 到最远的单元格 XFD1048576）"),
         # Cells without r="…" are placed by counting: python-calamine would abort allocating 512 GiB.
         ("far_row_without_refs.xlsx", "工作表“数据”的数据区域达 1,048,576 行 × 16,384 列"),
+        # Far cells written otherwise, parts no relationship maps, dates, encodings, long text.
+        ("far_cell_lowercase.xlsx", AREA + "（从 A1 到最远的单元格 XFD1048576）"),
+        ("far_cell_leading_zeros.xlsx", AREA + "（从 A1 到最远的单元格 XFD0001048576）"),
+        ("far_row_8_digits.xlsx", "工作表“数据”的单元格 A10000000 超出 Excel 的范围"),
+        ("far_cell_single_quotes.xlsx", AREA),
+        ("far_cell_spaced_eq.xlsx", AREA),
+        ("far_cell_quoted_rels.xlsx", AREA),
+        ("far_cell_unmapped_part.xlsx", "压缩包成员 xl/worksheets/sheet9.xml 的数据区域达 1,048,576 行 × 16,384 列"),
+        ("date_cell_minus_1e20.xlsx", "工作表“数据”的单元格 B4：值 -1E+20 设为日期格式，但不在 Excel 的日期范围内"),
+        ("doctype_split.xlsx", "xl/worksheets/sheet4.xml 含有一段超过 256 KB 的连续文字"),
+        ("utf16_sheet.xlsx", "xl/worksheets/sheet4.xml 使用 UTF-16/UTF-32 编码"),
+        ("long_shared_string.xlsx", "xl/sharedStrings.xml 含有一段超过 256 KB 的连续文字"),
     ],
 )
 @pytest.mark.parametrize("command", ["check", "score"])

@@ -195,15 +195,6 @@ def digest(path: Path) -> str:
 
 
 @pytest.fixture()
-def umask_022():
-    old = os.umask(0o022)
-    try:
-        yield
-    finally:
-        os.umask(old)
-
-
-@pytest.fixture()
 def book(tmp_path: Path) -> Path:
     folder = tmp_path / "in"
     folder.mkdir()

@@ -140,15 +140,6 @@ def test_planted_links_are_never_followed(tmp_path: Path) -> None:
     assert sorted(p.name for p in out.iterdir()) == [".通报.docx.tmp", "通报.docx"]
 
 
-@pytest.fixture()
-def umask_022():
-    old = os.umask(0o022)
-    try:
-        yield
-    finally:
-        os.umask(old)
-
-
 def test_new_file_gets_the_umask_mode_and_a_replaced_file_keeps_its_own(tmp_path: Path, umask_022) -> None:
     new = write_atomic(tmp_path / "new.docx", b"x")
     assert stat.S_IMODE(new.stat().st_mode) == 0o644  # mkstemp alone makes 0600
